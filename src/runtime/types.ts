@@ -1,0 +1,79 @@
+import type { AgentConfig, EnvironmentConfig } from '../config/schema.js';
+import type { EventAuthor, SessionEvent, UserEventParams } from '../events/schema.js';
+import type { SessionRecord, Stores, ThreadBinding } from '../store/types.js';
+
+/** A versioned agent as the runtime sees it: YAML-defined (read-only) or made through the API. */
+export interface AgentRecord {
+  id: string;
+  version: number;
+  source: 'yaml' | 'api';
+  config: AgentConfig;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+export interface EnvironmentRecord {
+  id: string;
+  source: 'yaml' | 'api';
+  config: EnvironmentConfig;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+/**
+ * Contract: resolves agents and environments by id or name. YAML-defined ones have id =
+ * name and are read-only; API-made ones are stored in the ResourceStore and versioned.
+ */
+export interface Catalog {
+  getAgent(idOrName: string, version?: number): Promise<AgentRecord | undefined>;
+  listAgents(): Promise<AgentRecord[]>;
+  getEnvironment(idOrName: string): Promise<EnvironmentRecord | undefined>;
+  listEnvironments(): Promise<EnvironmentRecord[]>;
+  defaultAgent(): string;
+  defaultEnvironment(): string;
+}
+
+export interface CreateSessionOptions {
+  agent?: string;
+  agentVersion?: number;
+  environment?: string;
+  title?: string | null;
+  metadata?: Record<string, string>;
+  vault_ids?: string[];
+  /** Chat thread this session is bound to (recorded in KV: thread -> session). */
+  binding?: ThreadBinding;
+  /** First events, e.g. the task as a `user.message`. */
+  initialEvents?: UserEventParams[];
+  author?: EventAuthor;
+}
+
+/**
+ * Contract: the one way front doors (chat, API, CLI) change sessions. `send` appends the
+ * user events atomically, then wakes the session (a harness run somewhere picks them up:
+ * steering while running, a new turn while idle). Nothing sent is ever dropped.
+ */
+export interface Runtime {
+  readonly stores: Stores;
+  readonly catalog: Catalog;
+  createSession(options: CreateSessionOptions): Promise<SessionRecord>;
+  send(sessionId: string, events: UserEventParams[], author?: EventAuthor): Promise<SessionEvent[]>;
+  /** Terminates (status_terminated) and destroys the session's sandbox; keeps the log. */
+  terminate(sessionId: string): Promise<void>;
+  /** Deletes the session, its log and its sandbox workspace. */
+  deleteSession(sessionId: string): Promise<void>;
+  bindThread(sessionId: string, binding: ThreadBinding): Promise<void>;
+  sessionForThread(binding: Pick<ThreadBinding, 'platform' | 'thread'>): Promise<string | undefined>;
+  /** Resolves when the session is idle or terminated (after its current run). */
+  waitForIdle(sessionId: string, options?: { timeoutMs?: number }): Promise<SessionRecord>;
+}
+
+/** A front door or other long-running part started by `threadhand start`. */
+export interface Service {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** For /readyz: null when ready, else what is wrong. */
+  notReady?(): string | null;
+}

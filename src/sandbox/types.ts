@@ -1,0 +1,68 @@
+export interface ExecOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onStdout?(chunk: string): void;
+  onStderr?(chunk: string): void;
+  /** Cap on captured output (bytes); past it output is truncated with a marker. */
+  maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** True when the command was killed by the timeout. */
+  timedOut: boolean;
+  /** True when the command was killed by the abort signal. */
+  aborted: boolean;
+  truncated: boolean;
+  durationMs: number;
+}
+
+export interface FileEntry {
+  name: string;
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+}
+
+export interface SandboxCounters {
+  provisions: number;
+  activeSeconds: number;
+}
+
+/**
+ * Contract: one session's hands. The workspace is `/workspace` (paths may be absolute under
+ * it or relative to it) and persists across turns, pause/resume and a Threadhand restart,
+ * until `destroy`. `exec` runs `bash -lc command`; timeout and abort kill the whole process
+ * tree and resolve (never reject) with `timedOut`/`aborted` set. Non-zero exits are results.
+ * Threadhand's own environment variables and secrets are never visible inside.
+ */
+export interface Sandbox {
+  readonly id: string;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  readFile(path: string): Promise<Buffer>;
+  writeFile(path: string, data: string | Buffer): Promise<void>;
+  list(path: string): Promise<FileEntry[]>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  destroy(): Promise<void>;
+  counters(): SandboxCounters;
+}
+
+/**
+ * Contract: makes sandboxes for sessions. `get` provisions on first use and returns the same
+ * sandbox (reconnecting if needed) for later calls with the same session id; `peek` never
+ * provisions. `destroy` removes the session's sandbox and workspace for good.
+ */
+export interface SandboxProvider {
+  readonly name: string;
+  get(sessionId: string, environment: import('../config/schema.js').EnvironmentConfig): Promise<Sandbox>;
+  peek(sessionId: string): Sandbox | undefined;
+  destroy(sessionId: string): Promise<void>;
+  /** How many sandboxes this provider has created (tests: lazy provisioning). */
+  provisionCount(): number;
+  close(): Promise<void>;
+}
