@@ -1,0 +1,7 @@
+export * from './follow.js';
+export * from './records.js';
+export * from './scheduler.js';
+export * from './summary.js';
+export * from './types.js';
+export * from './usage.js';
+export * from './view.js';

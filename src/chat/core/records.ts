@@ -1,0 +1,55 @@
+/**
+ * "What was posted for which event", kept in KV so a restarted renderer or a redelivered
+ * chat event never posts twice, and a renderer that restarts mid-answer continues the same
+ * messages. Keys are namespaced: `<namespace>:<key>`.
+ */
+import type { KV } from '../../store/types.js';
+
+export interface RecordStore<T> {
+  get(key: string): Promise<T | undefined>;
+  set(key: string, value: T): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export function createRecordStore<T>(kv: KV, namespace: string, ttlMs?: number): RecordStore<T> {
+  const full = (key: string) => `${namespace}:${key}`;
+  return {
+    async get(key) {
+      return (await kv.get(full(key))) as T | undefined;
+    },
+    async set(key, value) {
+      await kv.set(full(key), value, ttlMs);
+    },
+    async delete(key) {
+      await kv.delete(full(key));
+    },
+  };
+}
+
+export interface Deduper {
+  /**
+   * True the first time a key is claimed (within `ttlMs`), false for every repeat: for
+   * platform retries and redeliveries of the same event id. Concurrent claims in one process
+   * are serialised; across processes the KV's last-writer-wins leaves a small window.
+   */
+  claim(key: string): Promise<boolean>;
+}
+
+export function createDeduper(kv: KV, namespace: string, ttlMs = 24 * 3600_000): Deduper {
+  const inFlight = new Map<string, Promise<boolean>>();
+  return {
+    claim(key) {
+      const full = `${namespace}:${key}`;
+      const pending = inFlight.get(full);
+      if (pending) return pending.then(() => false);
+      const attempt = (async () => {
+        if ((await kv.get(full)) !== undefined) return false;
+        await kv.set(full, Date.now(), ttlMs);
+        return true;
+      })();
+      inFlight.set(full, attempt);
+      void attempt.finally(() => setTimeout(() => inFlight.delete(full), 60_000).unref());
+      return attempt;
+    },
+  };
+}
