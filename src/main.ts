@@ -1,0 +1,193 @@
+/**
+ * Composition root: reads configuration, builds the stores, catalog, runtime, harness,
+ * worker and front doors, and starts the roles this process plays. Nothing else in the
+ * code base constructs these pieces or reads process.env.
+ */
+import { join, resolve } from 'node:path';
+import { createHttpApp, type HttpApp, type HttpServer, startHttpServer } from './api/http.js';
+import { createHarness } from './harness/harness.js';
+import { createModelClient, type ModelClient } from './harness/model/client.js';
+import { createToolsetFactory, type ToolSource } from './harness/toolset.js';
+import type { Harness, HarnessHooks, SessionContext } from './harness/types.js';
+import { createLogger, type Logger } from './logging.js';
+import { createRuntime } from './runtime/runtime.js';
+import type { Catalog, Runtime, Service } from './runtime/types.js';
+import { createWorker } from './runtime/worker.js';
+import type { Sandbox, SandboxProvider } from './sandbox/types.js';
+import { createSqliteStores } from './store/sqlite/index.js';
+import type { Stores } from './store/types.js';
+import type { Tool } from './tools/types.js';
+
+export type Role = 'all' | 'front' | 'worker';
+
+export interface ThreadhandOptions {
+  /** Environment variables (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  role?: Role;
+  /** Data directory (default `THREADHAND_DATA_DIR` or `./.threadhand`). */
+  dataDir?: string;
+  /** Directory holding `*.yaml` agents and `environments/*.yaml` (default `./agents`). */
+  agentsDir?: string;
+  logger?: Logger;
+  /** Inject parts instead of building them from the environment (tests, embedding). */
+  stores?: Stores;
+  catalog?: Catalog;
+  model?: ModelClient;
+  /** Extra tools offered in every session (tests add instant tools). */
+  extraTools?: Tool[];
+  /** Extra tool sources (built-ins, MCP); the defaults are added by the composition below. */
+  toolSources?: ToolSource[];
+  sandboxProviders?: SandboxProvider[];
+  hooks?: HarnessHooks;
+  /** Harness tuning: retry timings, lease TTL. */
+  harness?: { retryBaseMs?: number; retryMaxMs?: number; maxRetries?: number; leaseTtlMs?: number };
+  /** HTTP listener; false = none (CLI one-shot runs). */
+  http?: { host?: string; port?: number } | false;
+  workerConcurrency?: number;
+}
+
+export interface Threadhand {
+  readonly runtime: Runtime;
+  readonly harness: Harness;
+  readonly stores: Stores;
+  readonly catalog: Catalog;
+  readonly logger: Logger;
+  readonly app: HttpApp;
+  readonly services: Service[];
+  readonly sandboxProviders: SandboxProvider[];
+  /** Set once `start()` has bound the HTTP listener. */
+  http?: HttpServer;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Builds Threadhand from options and the environment. Does not start anything. */
+export async function createThreadhand(options: ThreadhandOptions = {}): Promise<Threadhand> {
+  const env = options.env ?? process.env;
+  const role = options.role ?? 'all';
+  const logger = options.logger ?? createLogger({ pretty: process.stderr.isTTY });
+  const dataDir = resolve(options.dataDir ?? env.THREADHAND_DATA_DIR ?? '.threadhand');
+  const agentsDir = resolve(options.agentsDir ?? env.THREADHAND_AGENTS_DIR ?? 'agents');
+
+  const stores = options.stores ?? (await createDefaultStores(env, dataDir, logger));
+  const catalog = options.catalog ?? (await loadDefaultCatalog(agentsDir, stores));
+
+  const model =
+    options.model ??
+    (() => {
+      const apiKey = env.ANTHROPIC_API_KEY;
+      const authToken = env.ANTHROPIC_AUTH_TOKEN;
+      if (!apiKey && !authToken && role !== 'front') {
+        throw new ConfigurationError(
+          'ANTHROPIC_API_KEY is not set: export your Anthropic API key (or set ANTHROPIC_BASE_URL and a key for a compatible server) and run again.',
+        );
+      }
+      return createModelClient({ apiKey, authToken, baseURL: env.ANTHROPIC_BASE_URL });
+    })();
+
+  const sandboxProviders = options.sandboxProviders ?? (await createDefaultSandboxProviders(env, dataDir, logger));
+  const providerFor = (ctx: SessionContext): SandboxProvider => {
+    const provider = sandboxProviders.find((p) => p.name === ctx.environment.provider);
+    if (!provider) {
+      throw new ConfigurationError(`Environment "${ctx.environment.name}" uses provider "${ctx.environment.provider}", which is not available in this process.`);
+    }
+    return provider;
+  };
+
+  const sources: ToolSource[] = [...(options.toolSources ?? (await defaultToolSources(env, logger)))];
+  if (options.extraTools && options.extraTools.length > 0) {
+    const extra = options.extraTools;
+    sources.push(async () => ({ tools: extra }));
+  }
+
+  const harness = createHarness({
+    log: stores.log,
+    leases: stores.leases,
+    queue: stores.queue,
+    catalog,
+    model,
+    logger,
+    toolsetFor: createToolsetFactory(sources),
+    sandboxFor: (ctx): Promise<Sandbox> => providerFor(ctx).get(ctx.session.id, ctx.environment),
+    hooks: options.hooks,
+    ...options.harness,
+  });
+
+  const runtime = createRuntime({ stores, catalog, logger, sandboxes: () => sandboxProviders });
+  const app = createHttpApp({ logger });
+  const services: Service[] = [];
+  if (role !== 'front') {
+    services.push(createWorker({ stores, harness, logger, concurrency: options.workerConcurrency }));
+  }
+
+  const threadhand: Threadhand = {
+    runtime,
+    harness,
+    stores,
+    catalog,
+    logger,
+    app,
+    services,
+    sandboxProviders,
+    async start() {
+      for (const service of services) {
+        app.addReadinessCheck(service);
+        await service.start();
+        logger.info({ service: service.name }, 'started');
+      }
+      if (options.http !== false && role !== 'worker') {
+        const host = options.http?.host ?? env.THREADHAND_HOST ?? '127.0.0.1';
+        const port = options.http?.port ?? Number(env.THREADHAND_PORT ?? 4040);
+        const apiKeys = (env.THREADHAND_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+        threadhand.http = await startHttpServer(app, { host, port, apiKeys, logger });
+        logger.info({ url: threadhand.http.url }, 'listening');
+      }
+    },
+    async stop() {
+      for (const service of [...services].reverse()) {
+        await service.stop().catch((error: unknown) => logger.warn({ service: service.name, err: error }, 'stop failed'));
+      }
+      await threadhand.http?.close();
+      for (const provider of sandboxProviders) await provider.close().catch(() => undefined);
+      if (!options.stores) await stores.close();
+    },
+  };
+  return threadhand;
+}
+
+async function createDefaultStores(env: NodeJS.ProcessEnv, dataDir: string, logger: Logger): Promise<Stores> {
+  if (env.THREADHAND_REDIS_URL) {
+    const { createRedisStores } = await import('./store/redis/index.js');
+    return createRedisStores({ url: env.THREADHAND_REDIS_URL, prefix: env.THREADHAND_REDIS_PREFIX ?? 'threadhand:', logger });
+  }
+  return createSqliteStores({ dir: dataDir, logger });
+}
+
+async function loadDefaultCatalog(agentsDir: string, stores: Stores): Promise<Catalog> {
+  const { loadAgents, loadEnvironments } = await import('./config/load.js');
+  const { createCatalog } = await import('./config/catalog.js');
+  const agents = await loadAgents(agentsDir);
+  const environments = await loadEnvironments(join(agentsDir, 'environments'));
+  return createCatalog({ agents, environments, resources: stores.resources });
+}
+
+async function createDefaultSandboxProviders(env: NodeJS.ProcessEnv, dataDir: string, logger: Logger): Promise<SandboxProvider[]> {
+  const providers: SandboxProvider[] = [];
+  const { createLocalSandboxProvider } = await import('./sandbox/local/index.js');
+  providers.push(createLocalSandboxProvider({ dataDir, logger }));
+  const { createE2BSandboxProvider } = await import('./sandbox/e2b/index.js');
+  providers.push(createE2BSandboxProvider({ logger, apiKey: env.E2B_API_KEY }));
+  return providers;
+}
+
+async function defaultToolSources(_env: NodeJS.ProcessEnv, _logger: Logger): Promise<ToolSource[]> {
+  const { createBuiltinToolset } = await import('./tools/index.js');
+  return [async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) })];
+}
