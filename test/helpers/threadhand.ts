@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCatalog } from '../../src/config/catalog.js';
 import { AgentConfig, type AgentConfigInput, EnvironmentConfig, type EnvironmentConfigInput } from '../../src/config/schema.js';
 import type { SessionEvent } from '../../src/events/schema.js';
+import type { Catalog } from '../../src/runtime/types.js';
 import { createModelClient } from '../../src/harness/model/client.js';
 import { silentLogger } from '../../src/logging.js';
 import { createThreadhand, type Threadhand, type ThreadhandOptions } from '../../src/main.js';
@@ -38,7 +38,7 @@ export async function startTestThreadhand(
   const stores = options.stores ?? createSqliteStores({ dir });
   const agents = (options.agents ?? [{ name: 'test', model: 'claude-test' }]).map((a) => AgentConfig.parse(a));
   const environments = (options.environments ?? [{ name: 'default' }]).map((e) => EnvironmentConfig.parse(e));
-  const catalog = options.catalog ?? createCatalog({ agents, environments, resources: stores.resources });
+  const catalog = options.catalog ?? staticCatalog(agents, environments);
   const th = await createThreadhand({
     logger: silentLogger(),
     http: false,
@@ -77,3 +77,18 @@ export async function until<T>(check: () => Promise<T | undefined | false> | T |
 }
 
 export const text = (t: string) => ({ type: 'user.message' as const, content: [{ type: 'text' as const, text: t }] });
+
+/** A catalog over fixed configs (the YAML catalog without files). */
+export function staticCatalog(agents: AgentConfig[], environments: EnvironmentConfig[]): Catalog {
+  const at = new Date(0).toISOString();
+  const agent = (config: AgentConfig) => ({ id: config.name, version: 1, source: 'yaml' as const, config, created_at: at, updated_at: at, archived_at: null });
+  const env = (config: EnvironmentConfig) => ({ id: config.name, source: 'yaml' as const, config, created_at: at, updated_at: at, archived_at: null });
+  return {
+    getAgent: async (id) => { const c = agents.find((a) => a.name === id); return c ? agent(c) : undefined; },
+    listAgents: async () => agents.map(agent),
+    getEnvironment: async (id) => { const c = environments.find((e) => e.name === id); return c ? env(c) : undefined; },
+    listEnvironments: async () => environments.map(env),
+    defaultAgent: () => agents[0]?.name ?? 'default',
+    defaultEnvironment: () => environments[0]?.name ?? 'default',
+  };
+}
