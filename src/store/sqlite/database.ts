@@ -8,8 +8,12 @@ export type SqliteDatabase = Database.Database;
  * `NORMAL` (default): in WAL mode a commit is written to the WAL but fsync'd only at
  * checkpoints, so appends cost tens of microseconds. A process crash loses nothing; a power
  * cut or kernel crash can lose the last commits (never corrupts the file). `FULL` fsyncs the
- * WAL on every commit: nothing acknowledged is ever lost, at the price of one fsync per append
- * (see `bench/store-bench.ts` for both figures on this machine).
+ * WAL on every commit: nothing acknowledged is ever lost, at the price of one fsync per append.
+ * Measured by `bench/store-bench.ts` (2-core VM, ext4 on virtio, 300-byte events): NORMAL
+ * p50 0.08 ms / p95 0.16 ms, ~8500 appends/s; FULL p50 0.36 ms / p95 1.0 ms, ~2200 appends/s.
+ * NORMAL stays the default because a process crash (the failure the harness is built to
+ * survive) loses nothing either way; choose FULL where a power cut must not lose the last
+ * user message or tool_use record — on slow disks each append then waits for a real fsync.
  */
 export type SqliteSynchronous = 'NORMAL' | 'FULL';
 
