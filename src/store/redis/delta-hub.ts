@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import type { StreamDelta } from '../../events/schema.js';
+import type { Logger } from '../../logging.js';
+
+export interface TaggedDelta {
+  /** The session's last seq when the delta was published: it belongs after that event. */
+  afterSeq: number;
+  delta: StreamDelta;
+}
+
+type Listener = (delta: TaggedDelta) => void;
+
+/**
+ * One pub/sub connection per process, shared by every follower that wants deltas; channels
+ * are subscribed while at least one local follower listens.
+ */
+export function createDeltaHub(base: Redis, logger: Logger) {
+  let subscriber: Redis | undefined;
+  const listeners = new Map<string, Set<Listener>>();
+
+  function connection(): Redis {
+    if (subscriber) return subscriber;
+    const sub = base.duplicate({ maxRetriesPerRequest: null });
+    sub.on('error', (error: Error) => logger.warn({ err: error }, 'redis delta subscriber error'));
+    sub.on('message', (channel: string, message: string) => {
+      const set = listeners.get(channel);
+      if (!set) return;
+      const space = message.indexOf(' ');
+      let tagged: TaggedDelta;
+      try {
+        tagged = { afterSeq: Number(message.slice(0, space)), delta: JSON.parse(message.slice(space + 1)) };
+      } catch {
+        return;
+      }
+      for (const listener of set) listener(tagged);
+    });
+    subscriber = sub;
+    return sub;
+  }
+
+  return {
+    /** Resolves once Redis confirmed the subscription; returns the unsubscribe function. */
+    async listen(channel: string, listener: Listener): Promise<() => void> {
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+        set.add(listener);
+        await connection().subscribe(channel);
+      } else {
+        set.add(listener);
+      }
+      return () => {
+        const current = listeners.get(channel);
+        if (!current) return;
+        current.delete(listener);
+        if (current.size === 0) {
+          listeners.delete(channel);
+          subscriber?.unsubscribe(channel).catch(() => {});
+        }
+      };
+    },
+    close(): void {
+      listeners.clear();
+      subscriber?.disconnect();
+      subscriber = undefined;
+    },
+  };
+}
+
+export type DeltaHub = ReturnType<typeof createDeltaHub>;
