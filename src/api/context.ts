@@ -1,0 +1,20 @@
+import type { VaultStore } from '../credentials/vault-types.js';
+import type { Logger } from '../logging.js';
+import type { Catalog, Runtime } from '../runtime/types.js';
+import type { Stores } from '../store/types.js';
+
+/** What the API routes need; built once by `createApiRoutes`. */
+export interface ApiDeps {
+  runtime: Runtime;
+  /** The YAML catalog (API-made agents/environments are read from `stores.resources`). */
+  catalog: Catalog;
+  stores: Stores;
+  logger: Logger;
+  vaults: VaultStore;
+  /** SSE keep-alive ping interval. */
+  keepAliveMs: number;
+  /** Aborts every open event stream (server shutdown). */
+  signal?: AbortSignal;
+}
+
+export const nowIso = () => new Date().toISOString();

@@ -1,0 +1,77 @@
+/**
+ * The Managed-Agents-compatible HTTP API (`/v1/...`): the official `@anthropic-ai/sdk` beta
+ * client works against Threadhand by changing `baseURL`. See docs/api.md.
+ */
+import { Hono } from 'hono';
+import type { VaultStore } from '../credentials/vault-types.js';
+import type { Logger } from '../logging.js';
+import type { Catalog, Runtime } from '../runtime/types.js';
+import type { Stores } from '../store/types.js';
+import { apiKeyAuth } from './auth.js';
+import type { ApiDeps } from './context.js';
+import { createErrorHandler } from './errors.js';
+import { agentRoutes } from './routes/agents.js';
+import { environmentRoutes } from './routes/environments.js';
+import { eventRoutes, type StreamCounter } from './routes/events.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { vaultRoutes } from './routes/vaults.js';
+import { createSessionView } from './session-wire.js';
+import { createPlainVaultStore } from './vault-store.js';
+
+export { apiKeyAuth, parseApiKeys } from './auth.js';
+export { ApiError } from './errors.js';
+export { type HttpApp, type HttpServer, createHttpApp, isLoopbackHost, startHttpServer } from './http.js';
+export { createLayeredCatalog } from './records.js';
+export { createPlainVaultStore } from './vault-store.js';
+
+export interface ApiRoutesOptions {
+  runtime: Runtime;
+  /** The YAML catalog; API-made agents/environments live in `stores.resources`. */
+  catalog: Catalog;
+  stores: Stores;
+  logger: Logger;
+  /** Keys from `THREADHAND_API_KEYS`; empty = no auth (loopback-only bind). */
+  apiKeys: readonly string[];
+  /** Where vaults and credentials live. Default: `createPlainVaultStore(stores.resources)`. */
+  vaults?: VaultStore;
+  /** SSE keep-alive ping interval. Default 15 s. */
+  keepAliveMs?: number;
+  /** Aborting it ends every open event stream (shutdown). */
+  signal?: AbortSignal;
+}
+
+export type ApiRoutes = Hono & {
+  /** Event streams currently open (for tests and metrics). */
+  openStreams(): number;
+};
+
+/** The `/v1` routes; mount with `app.route('/v1', createApiRoutes(...))`. */
+export function createApiRoutes(options: ApiRoutesOptions): ApiRoutes {
+  const deps: ApiDeps = {
+    runtime: options.runtime,
+    catalog: options.catalog,
+    stores: options.stores,
+    logger: options.logger.child({ component: 'api' }),
+    vaults: options.vaults ?? createPlainVaultStore(options.stores.resources),
+    keepAliveMs: options.keepAliveMs ?? 15_000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const streams: StreamCounter = { open: 0 };
+  const view = createSessionView(deps);
+  const api = new Hono();
+  api.onError(createErrorHandler(deps.logger));
+  api.use('*', apiKeyAuth(options.apiKeys));
+  api.route('/agents', agentRoutes(deps));
+  api.route('/environments', environmentRoutes(deps));
+  api.route('/sessions', sessionRoutes(deps, view));
+  api.route('/sessions', eventRoutes(deps, streams));
+  api.route('/vaults', vaultRoutes(deps));
+  return Object.assign(api, { openStreams: () => streams.open });
+}
+
+/** Mounts the API under `/v1` on the shared app. */
+export function mountApi(app: Hono, options: ApiRoutesOptions): ApiRoutes {
+  const routes = createApiRoutes(options);
+  app.route('/v1', routes);
+  return routes;
+}

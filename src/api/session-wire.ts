@@ -1,0 +1,125 @@
+/** Sessions in the wire format: the agent snapshot, usage totals and stats derived from the log. */
+import type { SessionEvent } from '../events/schema.js';
+import type { AgentRecord } from '../runtime/types.js';
+import type { SessionRecord } from '../store/types.js';
+import { agentDefinitionToWire } from './agent-wire.js';
+import type { ApiDeps } from './context.js';
+import { AGENT_KIND, agentRecordOf, type StoredApiAgent } from './records.js';
+
+interface Totals {
+  lastEventId: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+  activeMs: number;
+  runningSince: number | null;
+  endedAt: number | null;
+}
+
+const emptyTotals = (): Totals => ({
+  lastEventId: null,
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+  activeMs: 0,
+  runningSince: null,
+  endedAt: null,
+});
+
+function fold(totals: Totals, event: SessionEvent): void {
+  const at = Date.parse(event.processed_at);
+  switch (event.type) {
+    case 'span.model_request_end':
+      totals.input_tokens += event.model_usage.input_tokens;
+      totals.output_tokens += event.model_usage.output_tokens;
+      totals.cache_read_input_tokens += event.model_usage.cache_read_input_tokens;
+      totals.cache_creation_input_tokens += event.model_usage.cache_creation_input_tokens;
+      break;
+    case 'session.status_running':
+      totals.runningSince ??= at;
+      break;
+    case 'session.status_idle':
+    case 'session.status_rescheduled':
+    case 'session.status_terminated':
+      if (totals.runningSince !== null) totals.activeMs += Math.max(0, at - totals.runningSince);
+      totals.runningSince = null;
+      if (event.type === 'session.status_terminated') totals.endedAt = at;
+      break;
+  }
+  totals.lastEventId = event.id;
+}
+
+export interface SessionView {
+  toWire(session: SessionRecord): Promise<Record<string, unknown>>;
+  forget(sessionId: string): void;
+}
+
+/** Keeps per-session running totals so each retrieve reads only the events appended since. */
+export function createSessionView(deps: ApiDeps): SessionView {
+  const cache = new Map<string, Totals>();
+
+  async function totalsFor(session: SessionRecord): Promise<Totals> {
+    const totals = cache.get(session.id) ?? emptyTotals();
+    if (totals.lastEventId !== session.last_event_id) {
+      const events = await deps.stores.log.read(session.id, totals.lastEventId ? { after: totals.lastEventId } : {});
+      for (const event of events) fold(totals, event);
+      cache.set(session.id, totals);
+    }
+    return totals;
+  }
+
+  async function agentFor(session: SessionRecord): Promise<{ record: AgentRecord; name: string } | undefined> {
+    const stored = await deps.stores.resources.get<StoredApiAgent>(AGENT_KIND, session.agent_id);
+    if (stored) {
+      const record = agentRecordOf(stored, session.agent_version);
+      return record ? { record, name: stored.display_name } : undefined;
+    }
+    const record = await deps.catalog.getAgent(session.agent_id, session.agent_version);
+    return record ? { record, name: record.config.name } : undefined;
+  }
+
+  return {
+    async toWire(session) {
+      const totals = await totalsFor(session);
+      const agent = await agentFor(session);
+      const now = Date.now();
+      const activeMs = totals.activeMs + (totals.runningSince !== null ? Math.max(0, now - totals.runningSince) : 0);
+      const end = totals.endedAt ?? now;
+      return {
+        type: 'session',
+        id: session.id,
+        agent: agent
+          ? agentDefinitionToWire(agent.record, agent.name)
+          : { type: 'agent', id: session.agent_id, version: session.agent_version, name: session.agent_id },
+        environment_id: session.environment_id,
+        status: session.status,
+        title: session.title,
+        metadata: session.metadata,
+        vault_ids: session.vault_ids,
+        resources: [],
+        outcome_evaluations: [],
+        budget: null,
+        usage: {
+          input_tokens: totals.input_tokens,
+          output_tokens: totals.output_tokens,
+          cache_read_input_tokens: totals.cache_read_input_tokens,
+          cache_creation: { ephemeral_5m_input_tokens: totals.cache_creation_input_tokens },
+        },
+        stats: {
+          active_seconds: Math.round(activeMs / 100) / 10,
+          duration_seconds: Math.max(0, Math.round((end - Date.parse(session.created_at)) / 100) / 10),
+        },
+        created_at: session.created_at,
+        updated_at: session.updated_at,
+        archived_at: session.archived_at,
+        // Threadhand extension: why the session is idle (the wire format keeps it on the idle event).
+        threadhand: { stop_reason: session.stop_reason, event_count: session.event_count, last_event_id: session.last_event_id },
+      };
+    },
+    forget(sessionId) {
+      cache.delete(sessionId);
+    },
+  };
+}
