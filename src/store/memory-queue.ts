@@ -16,7 +16,8 @@ type State = 'pending' | 'running' | 'running_again';
  * session statuses, not from here). Per session: any number of enqueues while a wake is pending
  * collapse into that one; an enqueue while its handler runs schedules exactly one more run
  * after it. One session never runs twice at once; different sessions run up to `concurrency`.
- * A handler's error is logged and does not stop the queue.
+ * A handler's error is logged and does not stop the queue. After `close`, enqueues are dropped
+ * and pending wakes are discarded; running handlers get up to `closeTimeoutMs` to finish.
  */
 export function createMemoryWakeQueue(options: MemoryWakeQueueOptions = {}): WakeQueue {
   const states = new Map<string, State>();

@@ -10,7 +10,8 @@ interface LeaseRow {
 /**
  * Leases in the `leases` table. A row is never deleted (release only clears the owner), so the
  * token counter survives releases and expiries: tokens are monotonic per session forever, and
- * `SessionLog.append` compares its fencing token against the same row.
+ * `SessionLog.append` compares its fencing token against the same row. A live lease is not
+ * re-acquired even by its own owner (that is what `renew` is for).
  */
 export function createSqliteLeaseManager(db: SqliteDatabase, now: () => number = Date.now): LeaseManager {
   const select = db.prepare<[string], LeaseRow>(
