@@ -66,3 +66,27 @@ export interface SandboxProvider {
   provisionCount(): number;
   close(): Promise<void>;
 }
+
+/** Added for the hands issue: stable codes for sandbox failures (every provider uses them). */
+export type SandboxErrorCode =
+  | 'not_found'
+  | 'not_a_file'
+  | 'not_a_directory'
+  | 'outside_workspace'
+  | 'missing_packages'
+  | 'package_install_failed'
+  | 'sandbox_failed';
+
+/** A sandbox failure the tools translate into an `is_error` result the model can act on. */
+export class SandboxError extends Error {
+  constructor(
+    readonly code: SandboxErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SandboxError';
+  }
+}
+
+/** The workspace root every provider mounts. */
+export const WORKSPACE_ROOT = '/workspace';

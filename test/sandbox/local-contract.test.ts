@@ -1,0 +1,5 @@
+import { createLocalSandboxProvider } from '../../src/sandbox/local/provider.js';
+import { silentLogger } from '../../src/logging.js';
+import { describeSandboxContract } from './sandbox-contract.js';
+
+describeSandboxContract('local (bubblewrap)', (stateDir) => createLocalSandboxProvider({ dataDir: stateDir, logger: silentLogger() }));
