@@ -1,0 +1,217 @@
+/**
+ * The Discord front door: a gateway bot (discord.js 14) that turns mentions, DMs and slash
+ * commands into sessions bound to threads, and draws each session into its thread.
+ */
+import {
+  type APIMessage,
+  Client,
+  Events,
+  GatewayIntentBits,
+  Partials,
+  type RESTOptions,
+  Routes,
+} from 'discord.js';
+import { modelId } from '../../config/schema.js';
+import type { Logger } from '../../logging.js';
+import type { Runtime, Service } from '../../runtime/types.js';
+import type { KV } from '../../store/types.js';
+import { createChannelScheduler, createDeduper } from '../core/index.js';
+import { DiscordConfig, type DiscordConfigInput } from './config.js';
+import { bindingStore, type DiscordContext, messageIndex, type SessionBinding } from './context.js';
+import { handleMessage, handleReaction } from './inbound.js';
+import { handleInteraction } from './interactions.js';
+import { createThreadRenderer, type DiscordIO, type ThreadRenderer } from './render.js';
+
+/** Gateway intents the bot asks for (Message Content is privileged: enable it in the portal). */
+export const DISCORD_INTENTS = [
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.MessageContent,
+  GatewayIntentBits.GuildMessageReactions,
+  GatewayIntentBits.DirectMessages,
+  GatewayIntentBits.DirectMessageReactions,
+];
+
+export interface DiscordServiceOptions {
+  runtime: Runtime;
+  logger: Logger;
+  token: string;
+  /** REST base, e.g. `http://127.0.0.1:PORT/api` (discord.js adds `/v10`); the gateway URL comes from it. */
+  apiUrl?: string;
+  kv: KV;
+  config?: DiscordConfigInput;
+  /** Extra REST options (tests pass `{ retries: 0 }`). */
+  rest?: Partial<Pick<RESTOptions, 'retries' | 'timeout'>>;
+}
+
+export interface DiscordService extends Service {
+  /** The discord.js client (after `start`). */
+  readonly client: Client | null;
+}
+
+const ACTIVE_KEY = 'discord:active';
+
+export function createDiscordService(options: DiscordServiceOptions): DiscordService {
+  const config = DiscordConfig.parse(options.config ?? {});
+  const { runtime, kv } = options;
+  const logger = options.logger.child({ service: 'discord' });
+  const renderers = new Map<string, ThreadRenderer>();
+  const bindings = bindingStore(kv);
+  const scheduler = createChannelScheduler({
+    minIntervalMs: config.channelIntervalMs,
+    onRateLimited: (channel, ms) => logger.warn({ channel, ms }, 'discord channel paused by a rate limit'),
+  });
+  let client: Client | null = null;
+  let ready = false;
+
+  const io: DiscordIO = {
+    async post(channelId, body) {
+      const message = (await requireClient().rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
+      return message.id;
+    },
+    async edit(channelId, messageId, body) {
+      await requireClient().rest.patch(Routes.channelMessage(channelId, messageId), { body });
+    },
+    async typing(channelId) {
+      await requireClient().rest.post(Routes.channelTyping(channelId));
+    },
+  };
+
+  function requireClient(): Client {
+    if (!client) throw new Error('The Discord service is not started.');
+    return client;
+  }
+
+  async function modelOf(sessionId: string): Promise<string | undefined> {
+    const session = await runtime.stores.log.getSession(sessionId);
+    if (!session) return undefined;
+    const agent = await runtime.catalog.getAgent(session.agent_id, session.agent_version).catch(() => undefined);
+    return agent ? modelId(agent.config) : undefined;
+  }
+
+  async function draw(binding: SessionBinding): Promise<void> {
+    if (renderers.has(binding.sessionId)) return;
+    const renderer = createThreadRenderer({
+      sessionId: binding.sessionId,
+      channelId: binding.channelId,
+      log: runtime.stores.log,
+      kv,
+      io,
+      scheduler,
+      logger,
+      throttleMs: config.throttleMs,
+      model: await modelOf(binding.sessionId),
+    });
+    if (renderers.has(binding.sessionId)) return;
+    renderers.set(binding.sessionId, renderer);
+    await renderer.start();
+  }
+
+  async function markActive(sessionId: string): Promise<void> {
+    const active = ((await kv.get(ACTIVE_KEY)) as string[] | undefined) ?? [];
+    if (!active.includes(sessionId)) await kv.set(ACTIVE_KEY, [...active, sessionId]);
+  }
+
+  const ctx: Omit<DiscordContext, 'client'> = {
+    runtime,
+    logger,
+    kv,
+    config,
+    deliveries: createDeduper(kv, 'discord:delivery'),
+    bindings,
+    messages: messageIndex(kv),
+    async startSession({ channelId, guildId, starter, prompt, url }) {
+      const session = await runtime.createSession({
+        ...(config.agent ? { agent: config.agent } : {}),
+        ...(config.environment ? { environment: config.environment } : {}),
+        title: prompt.split('\n')[0]?.slice(0, 120) ?? null,
+        binding: { platform: 'discord', thread: channelId, ...(url ? { url } : {}) },
+        metadata: { 'discord.starter': starter.user_id, ...(guildId ? { 'discord.guild': guildId } : {}) },
+      });
+      const binding: SessionBinding = { sessionId: session.id, channelId, guildId, starterId: starter.user_id };
+      await bindings.set(session.id, binding);
+      await markActive(session.id);
+      await draw(binding);
+      // Sent after the renderer follows, so the first words are drawn as they stream.
+      await runtime.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: prompt }] }], starter);
+      logger.info({ sessionId: session.id, thread: channelId }, 'discord session started');
+      return binding;
+    },
+    async sessionIn(channelId) {
+      const sessionId = await runtime.sessionForThread({ platform: 'discord', thread: channelId });
+      if (!sessionId) return undefined;
+      const binding = await bindings.get(sessionId);
+      if (binding) await draw(binding);
+      return binding;
+    },
+  };
+
+  const guard = (what: string, task: () => Promise<void>) => {
+    task().catch((error: unknown) => logger.error({ err: error }, `discord: handling ${what} failed`));
+  };
+
+  return {
+    name: 'discord',
+    get client() {
+      return client;
+    },
+    async start() {
+      const c = new Client({
+        intents: DISCORD_INTENTS,
+        // Partials let DMs and reactions on messages sent before a restart reach us.
+        partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User, Partials.GuildMember],
+        allowedMentions: { parse: [], repliedUser: false },
+        rest: { ...(options.apiUrl ? { api: options.apiUrl } : {}), ...options.rest },
+      });
+      client = c;
+      const full: DiscordContext = { ...ctx, client: c };
+      c.on(Events.MessageCreate, (message) => guard('a message', () => handleMessage(full, message)));
+      c.on(Events.InteractionCreate, (interaction) => guard('an interaction', () => handleInteraction(full, interaction)));
+      c.on(Events.MessageReactionAdd, (reaction, user) => guard('a reaction', () => handleReaction(full, reaction, user)));
+      c.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+      c.rest.on('rateLimited', (info) =>
+        logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'discord REST rate limited'),
+      );
+      const readyPromise = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`Discord gateway not ready after ${config.readyTimeoutMs} ms.`)),
+          config.readyTimeoutMs,
+        );
+        c.once(Events.ClientReady, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      try {
+        await c.login(options.token);
+        await readyPromise;
+      } catch (error) {
+        await c.destroy();
+        client = null;
+        const code = (error as { code?: string }).code;
+        if (code === 'TokenInvalid') throw new Error('DISCORD_TOKEN was refused by Discord: check the bot token.');
+        if (code === 'DisallowedIntents') {
+          throw new Error('Discord refused the gateway intents: enable Message Content in the Developer Portal.');
+        }
+        throw error;
+      }
+      ready = true;
+      logger.info({ user: c.user?.tag, guilds: c.guilds.cache.size }, 'discord connected');
+      for (const sessionId of ((await kv.get(ACTIVE_KEY)) as string[] | undefined) ?? []) {
+        const binding = await bindings.get(sessionId);
+        const session = binding ? await runtime.stores.log.getSession(sessionId) : undefined;
+        if (binding && session) await draw(binding);
+      }
+    },
+    async stop() {
+      ready = false;
+      await Promise.all([...renderers.values()].map((r) => r.stop()));
+      renderers.clear();
+      await client?.destroy();
+      client = null;
+    },
+    notReady() {
+      return ready ? null : 'discord: not connected to the gateway';
+    },
+  };
+}
