@@ -48,10 +48,12 @@ export function createRedisWakeQueue(options: RedisWakeQueueOptions): WakeQueue 
   queue.on('error', (error: Error) => logger.warn({ err: error }, 'wake queue error'));
   const workers: Worker<WakeData>[] = [];
   let closing: Promise<void> | undefined;
+  // Enqueues still work while consumers drain, so a worker shutting down can hand wakes back.
+  let producerClosed = false;
 
   return {
     async enqueue(sessionId) {
-      if (closing) return;
+      if (producerClosed) return;
       await queue.add(
         'wake',
         { sessionId },
@@ -113,6 +115,7 @@ export function createRedisWakeQueue(options: RedisWakeQueueOptions): WakeQueue 
             await worker.disconnect().catch(() => {});
           }),
         );
+        producerClosed = true;
         await queue.close();
         producerConnection.disconnect();
       })();

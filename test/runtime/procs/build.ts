@@ -1,0 +1,97 @@
+/**
+ * Child processes in these tests run TypeScript entry points; Node 20 cannot load `.ts`, so
+ * each entry is bundled once with esbuild (node_modules kept external) into node_modules/.cache.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const outDir = join(root, 'node_modules', '.cache', 'threadhand-procs');
+
+/** Bundles `test/runtime/procs/<name>.ts` and returns the path of the runnable `.mjs`. */
+export async function buildProc(name: string): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  const outfile = join(outDir, `${name}-${process.pid}.mjs`);
+  await build({
+    entryPoints: [join(here, `${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'inline',
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+export interface Proc<M> {
+  child: ChildProcess;
+  messages: M[];
+  /** Resolves with the first message (already received or future) that matches. */
+  waitFor(match: (message: M) => boolean, timeoutMs?: number): Promise<M>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr(): string;
+}
+
+/** Forks a built proc with an IPC channel; messages from the child are collected. */
+export function startProc<M>(file: string, env: Record<string, string>): Proc<M> {
+  const child = fork(file, [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    cwd: root,
+  });
+  const messages: M[] = [];
+  const waiters = new Set<{ match: (m: M) => boolean; resolve: (m: M) => void }>();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-20_000);
+  });
+  child.on('message', (message) => {
+    const m = message as M;
+    messages.push(m);
+    for (const waiter of [...waiters]) {
+      if (waiter.match(m)) {
+        waiters.delete(waiter);
+        waiter.resolve(m);
+      }
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.on('exit', (code, signal) => resolveExit({ code, signal }));
+  });
+  return {
+    child,
+    messages,
+    exited,
+    stderr: () => stderr,
+    waitFor(match, timeoutMs = 20_000) {
+      const found = messages.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise<M>((resolveWait, reject) => {
+        const waiter = { match, resolve: resolveWait };
+        waiters.add(waiter);
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`child ${child.pid}: no matching message within ${timeoutMs} ms\n${stderr}`));
+        }, timeoutMs);
+        exited.then(() => {
+          if (!waiters.has(waiter)) return;
+          waiters.delete(waiter);
+          clearTimeout(timer);
+          reject(new Error(`child ${child.pid} exited before the expected message\n${stderr}`));
+        });
+        const done = waiter.resolve;
+        waiter.resolve = (m) => {
+          clearTimeout(timer);
+          done(m);
+        };
+      });
+    },
+  };
+}
