@@ -5,7 +5,10 @@ import type { AgentRecord } from '../runtime/types.js';
 import { badRequest, notSupported, parseWith } from './errors.js';
 import { slugName } from './records.js';
 
-const Effort = z.union([z.enum(['low', 'medium', 'high', 'xhigh', 'max']), z.object({ type: z.enum(['low', 'medium', 'high', 'xhigh', 'max']) })]);
+const Effort = z.union([
+  z.enum(['low', 'medium', 'high', 'xhigh', 'max']),
+  z.object({ type: z.enum(['low', 'medium', 'high', 'xhigh', 'max']) }),
+]);
 const ModelParam = z.union([
   z.string().min(1),
   z.object({
@@ -57,12 +60,14 @@ export const AgentUpdateBody = z.object({
 function checkUnsupported(body: z.infer<typeof AgentUpdateBody>): void {
   if (body.skills && body.skills.length > 0) throw notSupported('skills');
   if (body.multiagent) throw notSupported('multiagent');
-  if (body.execution_identity && body.execution_identity.type !== 'service_account') throw notSupported(`execution_identity ${body.execution_identity.type}`);
+  if (body.execution_identity && body.execution_identity.type !== 'service_account')
+    throw notSupported(`execution_identity ${body.execution_identity.type}`);
 }
 
 function normaliseModel(model: z.infer<typeof ModelParam>): AgentConfig['model'] {
   if (typeof model === 'string') return model;
-  const effort = model.effort == null ? undefined : typeof model.effort === 'string' ? model.effort : model.effort.type;
+  const effort =
+    model.effort == null ? undefined : typeof model.effort === 'string' ? model.effort : model.effort.type;
   return { id: model.id, ...(effort ? { effort } : {}), ...(model.speed ? { speed: model.speed } : {}) };
 }
 
@@ -143,11 +148,14 @@ function toolToWire(tool: AgentTool): Record<string, unknown> {
 /** The agent's definition fields shared by `BetaManagedAgentsAgent` and a session's `agent`. */
 export function agentDefinitionToWire(record: AgentRecord, displayName: string) {
   const { config } = record;
-  const model = typeof config.model === 'string' ? { id: config.model } : {
-    id: modelId(config),
-    ...(config.model.effort ? { effort: { type: config.model.effort } } : {}),
-    ...(config.model.speed ? { speed: config.model.speed } : {}),
-  };
+  const model =
+    typeof config.model === 'string'
+      ? { id: config.model }
+      : {
+          id: modelId(config),
+          ...(config.model.effort ? { effort: { type: config.model.effort } } : {}),
+          ...(config.model.speed ? { speed: config.model.speed } : {}),
+        };
   return {
     type: 'agent' as const,
     id: record.id,
@@ -158,7 +166,9 @@ export function agentDefinitionToWire(record: AgentRecord, displayName: string) 
     model,
     tools: config.tools.map(toolToWire),
     // Only URL servers have a wire form; stdio servers (a Threadhand extension) stay harness-side.
-    mcp_servers: config.mcp_servers.flatMap((s) => (s.type === 'url' ? [{ name: s.name, type: 'url', url: s.url }] : [])),
+    mcp_servers: config.mcp_servers.flatMap((s) =>
+      s.type === 'url' ? [{ name: s.name, type: 'url', url: s.url }] : [],
+    ),
     skills: [],
     multiagent: null,
     execution_identity: { type: 'service_account' },

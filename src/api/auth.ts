@@ -23,11 +23,19 @@ export function apiKeyAuth(apiKeys: readonly string[]): MiddlewareHandler {
     const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
     const presented = c.req.header('x-api-key') ?? bearer;
     if (!presented) {
-      throw new ApiError(401, 'authentication_error', 'Missing API key: send it as the x-api-key header or as Authorization: Bearer.');
+      throw new ApiError(
+        401,
+        'authentication_error',
+        'Missing API key: send it as the x-api-key header or as Authorization: Bearer.',
+      );
     }
     const candidate = digest(presented);
     if (!digests.some((d) => timingSafeEqual(d, candidate))) {
-      throw new ApiError(401, 'authentication_error', 'Invalid API key. Use one of the keys in THREADHAND_API_KEYS.');
+      throw new ApiError(
+        401,
+        'authentication_error',
+        'Invalid API key. Use one of the keys in THREADHAND_API_KEYS.',
+      );
     }
     return next();
   };

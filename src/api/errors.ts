@@ -31,10 +31,16 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string, errorCode?: string) =>
   new ApiError(400, 'invalid_request_error', message, errorCode);
-export const notFound = (message: string, errorCode?: string) => new ApiError(404, 'not_found_error', message, errorCode);
+export const notFound = (message: string, errorCode?: string) =>
+  new ApiError(404, 'not_found_error', message, errorCode);
 export const conflict = (message: string) => new ApiError(409, 'invalid_request_error', message);
 export const notSupported = (what: string) =>
-  new ApiError(400, 'invalid_request_error', `${what} is not supported by Threadhand yet (see docs/api.md).`, 'not_supported');
+  new ApiError(
+    400,
+    'invalid_request_error',
+    `${what} is not supported by Threadhand yet (see docs/api.md).`,
+    'not_supported',
+  );
 
 /** `events.0.content: a message needs at least one content block` — the first issue, field named. */
 export function describeZodError(error: z.ZodError, prefix: (string | number)[] = []): string {
@@ -47,13 +53,18 @@ export function describeZodError(error: z.ZodError, prefix: (string | number)[] 
     const inner = issue.errors.find((list) => list.length > 0)?.[0];
     if (inner) return describeZodError(new z.ZodError([inner]), path);
   }
-  if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    message = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   const where = path.length > 0 ? path.join('.') : 'body';
   return `${where}: ${message}`;
 }
 
 /** Parses an external input with zod; a failure becomes a 400 that names the field. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix: (string | number)[] = []): z.output<S> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix: (string | number)[] = [],
+): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw badRequest(describeZodError(result.error, prefix));
   return result.data;
@@ -74,7 +85,8 @@ export async function readJson(c: Context): Promise<unknown> {
 export function createErrorHandler(logger: Logger) {
   return (err: Error, c: Context) => {
     const api = toApiError(err);
-    if (api.status >= 500) logger.error({ err, method: c.req.method, path: c.req.path }, 'API request failed');
+    if (api.status >= 500)
+      logger.error({ err, method: c.req.method, path: c.req.path }, 'API request failed');
     const body = errorBody(api.type, api.message) as ReturnType<typeof errorBody> & {
       error: { details?: { error_code: string } };
     };

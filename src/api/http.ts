@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType, type WebSocketServerLike } from '@hono/node-server';
+import { type ServerType, serve, type WebSocketServerLike } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from '../logging.js';
 
@@ -24,7 +24,10 @@ export interface HttpAppOptions {
 }
 
 /** Error body in the Anthropic shape; used for 404s and unhandled errors on every route. */
-export function errorBody(type: string, message: string): { type: 'error'; error: { type: string; message: string } } {
+export function errorBody(
+  type: string,
+  message: string,
+): { type: 'error'; error: { type: string; message: string } } {
   return { type: 'error', error: { type, message } };
 }
 
@@ -48,7 +51,9 @@ export function createHttpApp(options: HttpAppOptions = {}): HttpApp {
     return c.json({ status: 'ready', checks: checks.map((check) => check.name) });
   });
 
-  app.notFound((c) => c.json(errorBody('not_found_error', `No route for ${c.req.method} ${c.req.path}.`), 404));
+  app.notFound((c) =>
+    c.json(errorBody('not_found_error', `No route for ${c.req.method} ${c.req.path}.`), 404),
+  );
   app.onError((err, c) => {
     options.logger?.error({ err, method: c.req.method, path: c.req.path }, 'unhandled HTTP error');
     return c.json(errorBody('api_error', 'Internal server error.'), 500);
@@ -117,7 +122,10 @@ export async function startHttpServer(app: Hono, options: StartHttpServerOptions
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}`;
   if (keys.length === 0) {
-    options.logger?.warn({ url }, 'HTTP API without authentication: THREADHAND_API_KEYS is not set, listening on loopback only');
+    options.logger?.warn(
+      { url },
+      'HTTP API without authentication: THREADHAND_API_KEYS is not set, listening on loopback only',
+    );
   } else {
     options.logger?.info({ url, apiKeys: keys.length }, 'HTTP server listening; API requires an API key');
   }

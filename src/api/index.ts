@@ -20,7 +20,7 @@ import { createPlainVaultStore } from './vault-store.js';
 
 export { apiKeyAuth, parseApiKeys } from './auth.js';
 export { ApiError } from './errors.js';
-export { type HttpApp, type HttpServer, createHttpApp, isLoopbackHost, startHttpServer } from './http.js';
+export { createHttpApp, type HttpApp, type HttpServer, isLoopbackHost, startHttpServer } from './http.js';
 export { createLayeredCatalog } from './records.js';
 export { createPlainVaultStore } from './vault-store.js';
 

@@ -13,12 +13,16 @@ export function encodeCursor(cursor: Cursor): string {
 
 export function decodeCursor(page: string): Cursor {
   try {
-    const [side, id] = JSON.parse(Buffer.from(page.replace(/^page_/, ''), 'base64url').toString()) as unknown[];
+    const [side, id] = JSON.parse(
+      Buffer.from(page.replace(/^page_/, ''), 'base64url').toString(),
+    ) as unknown[];
     if ((side === 'after' || side === 'before') && typeof id === 'string') return { side, id };
   } catch {
     // fall through
   }
-  throw badRequest('page: not a cursor this server issued; pass next_page or prev_page from a previous response.');
+  throw badRequest(
+    'page: not a cursor this server issued; pass next_page or prev_page from a previous response.',
+  );
 }
 
 export const LimitParam = z.coerce.number().int().min(1).max(1000).default(20);
@@ -30,7 +34,9 @@ export const BoolParam = z
 /** Query values that may come as `name[]=a&name[]=b`, `name=a&name=b` or `name=a,b`. */
 export function queryList(url: string, name: string): string[] {
   const params = new URL(url).searchParams;
-  return [...params.getAll(`${name}[]`), ...params.getAll(name)].flatMap((v) => v.split(',')).filter((v) => v !== '');
+  return [...params.getAll(`${name}[]`), ...params.getAll(name)]
+    .flatMap((v) => v.split(','))
+    .filter((v) => v !== '');
 }
 
 export interface PageResult<T> {
@@ -43,7 +49,11 @@ export interface PageResult<T> {
  * One page of `items` (already in the requested order, each with a unique `id`). Cursors point
  * at an item id, so a page stays correct when items are added or removed between requests.
  */
-export function paginate<T extends { id: string }>(items: T[], limit: number, page: string | undefined | null): PageResult<T> {
+export function paginate<T extends { id: string }>(
+  items: T[],
+  limit: number,
+  page: string | undefined | null,
+): PageResult<T> {
   let start = 0;
   let end = Math.min(items.length, limit);
   if (page) {

@@ -37,7 +37,10 @@ export interface StoredApiEnvironment {
 
 /** The runtime's view of one version (the newest when `version` is not given). */
 export function agentRecordOf(stored: StoredApiAgent, version?: number): AgentRecord | undefined {
-  const entry = version === undefined ? stored.versions[stored.versions.length - 1] : stored.versions.find((v) => v.version === version);
+  const entry =
+    version === undefined
+      ? stored.versions[stored.versions.length - 1]
+      : stored.versions.find((v) => v.version === version);
   if (!entry) return undefined;
   return {
     id: stored.id,

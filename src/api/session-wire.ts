@@ -63,14 +63,19 @@ export function createSessionView(deps: ApiDeps): SessionView {
   async function totalsFor(session: SessionRecord): Promise<Totals> {
     const totals = cache.get(session.id) ?? emptyTotals();
     if (totals.lastEventId !== session.last_event_id) {
-      const events = await deps.stores.log.read(session.id, totals.lastEventId ? { after: totals.lastEventId } : {});
+      const events = await deps.stores.log.read(
+        session.id,
+        totals.lastEventId ? { after: totals.lastEventId } : {},
+      );
       for (const event of events) fold(totals, event);
       cache.set(session.id, totals);
     }
     return totals;
   }
 
-  async function agentFor(session: SessionRecord): Promise<{ record: AgentRecord; name: string } | undefined> {
+  async function agentFor(
+    session: SessionRecord,
+  ): Promise<{ record: AgentRecord; name: string } | undefined> {
     const stored = await deps.stores.resources.get<StoredApiAgent>(AGENT_KIND, session.agent_id);
     if (stored) {
       const record = agentRecordOf(stored, session.agent_version);
@@ -85,7 +90,8 @@ export function createSessionView(deps: ApiDeps): SessionView {
       const totals = await totalsFor(session);
       const agent = await agentFor(session);
       const now = Date.now();
-      const activeMs = totals.activeMs + (totals.runningSince !== null ? Math.max(0, now - totals.runningSince) : 0);
+      const activeMs =
+        totals.activeMs + (totals.runningSince !== null ? Math.max(0, now - totals.runningSince) : 0);
       const end = totals.endedAt ?? now;
       return {
         type: 'session',
@@ -115,7 +121,11 @@ export function createSessionView(deps: ApiDeps): SessionView {
         updated_at: session.updated_at,
         archived_at: session.archived_at,
         // Threadhand extension: why the session is idle (the wire format keeps it on the idle event).
-        threadhand: { stop_reason: session.stop_reason, event_count: session.event_count, last_event_id: session.last_event_id },
+        threadhand: {
+          stop_reason: session.stop_reason,
+          event_count: session.event_count,
+          last_event_id: session.last_event_id,
+        },
       };
     },
     forget(sessionId) {

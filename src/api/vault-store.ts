@@ -1,4 +1,9 @@
-import type { CredentialRecord, CredentialSecret, VaultRecord, VaultStore } from '../credentials/vault-types.js';
+import type {
+  CredentialRecord,
+  CredentialSecret,
+  VaultRecord,
+  VaultStore,
+} from '../credentials/vault-types.js';
 import type { ResourceStore } from '../store/types.js';
 
 const VAULT = 'vault';
@@ -21,7 +26,8 @@ export function createPlainVaultStore(resources: ResourceStore): VaultStore {
     },
     async putCredential(credential, secret) {
       if (secret) {
-        const stored = (await resources.get<CredentialSecret>(SECRET, key(credential.vault_id, credential.id))) ?? {};
+        const stored =
+          (await resources.get<CredentialSecret>(SECRET, key(credential.vault_id, credential.id))) ?? {};
         await resources.put(SECRET, key(credential.vault_id, credential.id), { ...stored, ...secret });
       }
       await resources.put(CREDENTIAL, key(credential.vault_id, credential.id), credential);

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BindRefusedError, createHttpApp, type HttpServer, isLoopbackHost, startHttpServer } from '../../src/api/http.js';
+import {
+  BindRefusedError,
+  createHttpApp,
+  type HttpServer,
+  isLoopbackHost,
+  startHttpServer,
+} from '../../src/api/http.js';
 
 describe('shared HTTP app', () => {
   let server: HttpServer | undefined;
@@ -20,7 +26,10 @@ describe('shared HTTP app', () => {
 
     const notReady = await fetch(`${server.url}/readyz`);
     expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toEqual({ status: 'not_ready', problems: { slack: 'slack socket not connected' } });
+    expect(await notReady.json()).toEqual({
+      status: 'not_ready',
+      problems: { slack: 'slack socket not connected' },
+    });
 
     problem = null;
     const ready = await fetch(`${server.url}/readyz`);

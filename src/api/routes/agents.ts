@@ -62,10 +62,20 @@ export function agentRoutes(deps: ApiDeps): Hono {
     const query = c.req.query();
     const { limit, page } = pageParams(query);
     const filter = parseWith(
-      z.object({ include_archived: BoolParam, gte: z.iso.datetime().optional(), lte: z.iso.datetime().optional() }),
-      { include_archived: query.include_archived, gte: query['created_at[gte]'], lte: query['created_at[lte]'] },
+      z.object({
+        include_archived: BoolParam,
+        gte: z.iso.datetime().optional(),
+        lte: z.iso.datetime().optional(),
+      }),
+      {
+        include_archived: query.include_archived,
+        gte: query['created_at[gte]'],
+        lte: query['created_at[lte]'],
+      },
     );
-    const yaml = (await deps.catalog.listAgents()).filter((a) => a.source === 'yaml').map((a) => agentToWire(a));
+    const yaml = (await deps.catalog.listAgents())
+      .filter((a) => a.source === 'yaml')
+      .map((a) => agentToWire(a));
     const api = (await resources.list<StoredApiAgent>(AGENT_KIND)).flatMap((s) => {
       const record = agentRecordOf(s);
       return record ? [agentToWire(record, s.display_name)] : [];
@@ -81,20 +91,31 @@ export function agentRoutes(deps: ApiDeps): Hono {
   });
 
   app.get('/:id', async (c) => {
-    const { version } = parseWith(z.object({ version: z.coerce.number().int().min(1).optional() }), c.req.query());
+    const { version } = parseWith(
+      z.object({ version: z.coerce.number().int().min(1).optional() }),
+      c.req.query(),
+    );
     return c.json(await wireAgent(c.req.param('id'), version));
   });
 
   app.post('/:id', async (c) => {
     const stored = await requireStored(c.req.param('id'));
-    if (stored.archived_at) throw badRequest(`Agent ${stored.id} is archived; archived agents cannot be updated.`, 'agent_archived');
+    if (stored.archived_at)
+      throw badRequest(
+        `Agent ${stored.id} is archived; archived agents cannot be updated.`,
+        'agent_archived',
+      );
     const latest = stored.versions[stored.versions.length - 1];
     if (!latest) throw notFound(`No agent ${stored.id}.`);
     const update = agentConfigFromUpdate(latest.config, stored.display_name, await readJson(c));
     if (update.expectedVersion !== undefined && update.expectedVersion !== latest.version) {
-      throw conflict(`version: agent ${stored.id} is at version ${latest.version}, not ${update.expectedVersion}; retrieve it and retry.`);
+      throw conflict(
+        `version: agent ${stored.id} is at version ${latest.version}, not ${update.expectedVersion}; retrieve it and retry.`,
+      );
     }
-    const unchanged = JSON.stringify(update.config) === JSON.stringify(latest.config) && update.displayName === stored.display_name;
+    const unchanged =
+      JSON.stringify(update.config) === JSON.stringify(latest.config) &&
+      update.displayName === stored.display_name;
     if (!unchanged) {
       stored.display_name = update.displayName;
       stored.versions.push({ version: latest.version + 1, config: update.config, created_at: nowIso() });
@@ -114,27 +135,29 @@ export function agentRoutes(deps: ApiDeps): Hono {
     const id = c.req.param('id');
     const { limit, page } = pageParams(c.req.query());
     const stored = await resources.get<StoredApiAgent>(AGENT_KIND, id);
-    let versions;
+    let versions: ReturnType<typeof agentToWire>[];
     if (stored) {
       // Newest first.
       versions = [...stored.versions]
         .reverse()
         .map((v) => agentRecordOf(stored, v.version))
         .filter((r): r is AgentRecord => r !== undefined)
-        .map((r) => ({ ...agentToWire(r, stored.display_name), id: r.id }));
+        .map((r) => agentToWire(r, stored.display_name));
     } else {
       const record = await yamlAgent(id);
       if (!record) throw notFound(`No agent ${id}.`, 'agent_not_found');
       versions = [agentToWire(record)];
     }
-    // Versions share the agent id; page on a version-unique key.
-    const keyed = versions.map((v) => ({ ...v, key: `v${v.version}` }));
+    // Versions share the agent id: page on a version-unique key.
     const result = paginate(
-      keyed.map((v) => ({ id: v.key, v })),
+      versions.map((wire) => ({ id: `v${wire.version}`, wire })),
       limit,
       page,
     );
-    return c.json({ data: result.data.map((x) => { const { key: _key, ...wire } = x.v; return wire; }), next_page: result.next_page });
+    return c.json({
+      data: result.data.map((x) => x.wire),
+      next_page: result.next_page,
+    });
   });
 
   return app;

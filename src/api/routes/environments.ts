@@ -6,7 +6,7 @@ import type { EnvironmentRecord } from '../../runtime/types.js';
 import { type ApiDeps, nowIso } from '../context.js';
 import { badRequest, notFound, notSupported, parseWith, readJson } from '../errors.js';
 import { BoolParam, pageParams, paginate } from '../pagination.js';
-import { ENVIRONMENT_KIND, environmentRecordOf, slugName, type StoredApiEnvironment } from '../records.js';
+import { ENVIRONMENT_KIND, environmentRecordOf, type StoredApiEnvironment, slugName } from '../records.js';
 
 const dropNulls = (value: Record<string, unknown> | null | undefined) =>
   Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== null && v !== undefined));
@@ -15,7 +15,10 @@ const ConfigParam = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('cloud'),
     networking: z.object({ type: z.string() }).loose().nullish(),
-    packages: z.object({ type: z.literal('packages').optional() }).loose().nullish(),
+    packages: z
+      .object({ type: z.literal('packages').optional() })
+      .loose()
+      .nullish(),
   }),
   z.object({ type: z.literal('self_hosted') }),
 ]);
@@ -145,8 +148,12 @@ export function environmentRoutes(deps: ApiDeps): Hono {
   app.get('/', async (c) => {
     const query = c.req.query();
     const { limit, page } = pageParams(query);
-    const { include_archived } = parseWith(z.object({ include_archived: BoolParam }), { include_archived: query.include_archived });
-    const yaml = (await deps.catalog.listEnvironments()).filter((e) => e.source === 'yaml').map((e) => environmentToWire(e));
+    const { include_archived } = parseWith(z.object({ include_archived: BoolParam }), {
+      include_archived: query.include_archived,
+    });
+    const yaml = (await deps.catalog.listEnvironments())
+      .filter((e) => e.source === 'yaml')
+      .map((e) => environmentToWire(e));
     const api = (await resources.list<StoredApiEnvironment>(ENVIRONMENT_KIND)).map(wire);
     const all = [...yaml, ...api].filter((e) => include_archived || !e.archived_at);
     const result = paginate(all, limit, page);
@@ -164,7 +171,8 @@ export function environmentRoutes(deps: ApiDeps): Hono {
 
   app.post('/:id', async (c) => {
     const stored = await requireStored(c.req.param('id'));
-    if (stored.archived_at) throw badRequest(`Environment ${stored.id} is archived and cannot be updated.`, 'environment_archived');
+    if (stored.archived_at)
+      throw badRequest(`Environment ${stored.id} is archived and cannot be updated.`, 'environment_archived');
     const body = parseWith(UpdateBody, await readJson(c));
     const metadata = { ...stored.config.metadata };
     for (const [key, value] of Object.entries(body.metadata ?? {})) {

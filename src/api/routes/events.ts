@@ -6,7 +6,9 @@ import type { ApiDeps } from '../context.js';
 import { badRequest, notFound, notSupported, parseWith, readJson } from '../errors.js';
 import { LimitParam, paginate, queryList } from '../pagination.js';
 
-const SendBody = z.object({ events: z.array(z.object({ type: z.string() }).loose()).min(1, 'send at least one event') });
+const SendBody = z.object({
+  events: z.array(z.object({ type: z.string() }).loose()).min(1, 'send at least one event'),
+});
 const DELTA_TYPES = ['agent.message', 'agent.thinking', 'agent.tool_use'] as const;
 type DeltaType = (typeof DELTA_TYPES)[number];
 
@@ -15,7 +17,8 @@ export interface StreamCounter {
 }
 
 const encoder = new TextEncoder();
-const sseEvent = (event: SessionEvent) => `event: ${event.type}\nid: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`;
+const sseEvent = (event: SessionEvent) =>
+  `event: ${event.type}\nid: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`;
 const sseDelta = (delta: StreamDelta) => `event: ${delta.type}\ndata: ${JSON.stringify(delta)}\n\n`;
 
 export function eventRoutes(deps: ApiDeps, streams: StreamCounter): Hono {
@@ -42,7 +45,13 @@ export function eventRoutes(deps: ApiDeps, streams: StreamCounter): Hono {
         lt: z.iso.datetime().optional(),
         lte: z.iso.datetime().optional(),
       }),
-      { ...query, gt: query['created_at[gt]'], gte: query['created_at[gte]'], lt: query['created_at[lt]'], lte: query['created_at[lte]'] },
+      {
+        ...query,
+        gt: query['created_at[gt]'],
+        gte: query['created_at[gte]'],
+        lt: query['created_at[lt]'],
+        lte: query['created_at[lte]'],
+      },
     );
     const types = new Set(queryList(c.req.url, 'types'));
     let events = await log.read(session.id);
@@ -63,7 +72,11 @@ export function eventRoutes(deps: ApiDeps, streams: StreamCounter): Hono {
     const session = await requireSession(c.req.param('id'));
     const body = parseWith(SendBody, await readJson(c));
     const events = body.events.map((event, i) => {
-      if (!['user.message', 'user.interrupt', 'user.tool_confirmation', 'user.custom_tool_result'].includes(event.type)) {
+      if (
+        !['user.message', 'user.interrupt', 'user.tool_confirmation', 'user.custom_tool_result'].includes(
+          event.type,
+        )
+      ) {
         throw notSupported(`events.${i}: event type "${event.type}"`);
       }
       return parseWith(UserEventParams, event, ['events', i]);
@@ -79,7 +92,8 @@ export function eventRoutes(deps: ApiDeps, streams: StreamCounter): Hono {
       wanted.map((t, i) => parseWith(z.enum(DELTA_TYPES), t, ['event_deltas', i])),
     );
     const lastEventId = c.req.header('last-event-id')?.trim();
-    if (lastEventId && eventSeq(lastEventId) === undefined) throw badRequest('Last-Event-ID: not an event id of this server (sevt_...).');
+    if (lastEventId && eventSeq(lastEventId) === undefined)
+      throw badRequest('Last-Event-ID: not an event id of this server (sevt_...).');
     // Without Last-Event-ID the stream starts now: fix the start point before answering, so an
     // event sent right after the response headers arrive is never missed.
     const after = lastEventId || session.last_event_id || undefined;
@@ -113,7 +127,11 @@ export function eventRoutes(deps: ApiDeps, streams: StreamCounter): Hono {
         };
         void (async () => {
           try {
-            const items = log.follow(session.id, { ...(after ? { after } : {}), deltas: deltaTypes.size > 0, signal: abort.signal });
+            const items = log.follow(session.id, {
+              ...(after ? { after } : {}),
+              deltas: deltaTypes.size > 0,
+              signal: abort.signal,
+            });
             for await (const item of items) {
               if (item.kind === 'event') {
                 write(sseEvent(item.event));
@@ -126,7 +144,9 @@ export function eventRoutes(deps: ApiDeps, streams: StreamCounter): Hono {
           } catch (err) {
             if (!abort.signal.aborted) {
               logger.warn({ err }, 'event stream failed');
-              write(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The event stream failed; reconnect with Last-Event-ID.' } })}\n\n`);
+              write(
+                `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The event stream failed; reconnect with Last-Event-ID.' } })}\n\n`,
+              );
             }
           } finally {
             clearInterval(ping);

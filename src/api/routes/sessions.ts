@@ -47,8 +47,13 @@ export function bindingFromMetadata(metadata: Record<string, string | null>): Th
   const thread = metadata['threadhand.thread'];
   if (platform && thread) {
     const parsed = z.enum(['slack', 'discord', 'web', 'api', 'cli']).safeParse(platform);
-    if (!parsed.success) throw badRequest('metadata.threadhand.platform: use slack, discord, web, api or cli');
-    return { platform: parsed.data, thread, ...(metadata['threadhand.thread_url'] ? { url: metadata['threadhand.thread_url'] } : {}) };
+    if (!parsed.success)
+      throw badRequest('metadata.threadhand.platform: use slack, discord, web, api or cli');
+    return {
+      platform: parsed.data,
+      thread,
+      ...(metadata['threadhand.thread_url'] ? { url: metadata['threadhand.thread_url'] } : {}),
+    };
   }
   return undefined;
 }
@@ -72,11 +77,13 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
 
   app.post('/', async (c) => {
     const body = parseWith(CreateBody, await readJson(c));
-    if (typeof body.agent !== 'string' && body.agent.type === 'agent_with_overrides') throw notSupported('agent type "agent_with_overrides"');
+    if (typeof body.agent !== 'string' && body.agent.type === 'agent_with_overrides')
+      throw notSupported('agent type "agent_with_overrides"');
     if (body.resources && body.resources.length > 0) throw notSupported('session resources');
-    if (body.budget !== undefined) throw notSupported('budget (use the agent\'s threadhand.budget)');
+    if (body.budget !== undefined) throw notSupported("budget (use the agent's threadhand.budget)");
     const initialEvents = (body.initial_events ?? []).map((event, i) => {
-      if (event.type !== 'user.message') throw notSupported(`initial_events.${i}: event type "${event.type}"`);
+      if (event.type !== 'user.message')
+        throw notSupported(`initial_events.${i}: event type "${event.type}"`);
       return parseWith(UserMessageParams, event, ['initial_events', i]);
     });
     await checkVaults(body.vault_ids);
@@ -125,7 +132,13 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
     const all: SessionRecord[] = [];
     let cursor: string | undefined;
     do {
-      const page = await log.listSessions({ limit: 1000, order: 'asc', includeArchived: q.include_archived ?? false, ...(statuses ? { statuses } : {}), ...(cursor ? { cursor } : {}) });
+      const page = await log.listSessions({
+        limit: 1000,
+        order: 'asc',
+        includeArchived: q.include_archived ?? false,
+        ...(statuses ? { statuses } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
       all.push(...page.data);
       cursor = page.next ?? undefined;
     } while (cursor);
@@ -140,7 +153,11 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
     );
     if (q.order === 'desc') matching.reverse();
     const page = paginate(matching, q.limit, q.page);
-    return c.json({ data: await Promise.all(page.data.map((s) => view.toWire(s))), next_page: page.next_page, prev_page: page.prev_page });
+    return c.json({
+      data: await Promise.all(page.data.map((s) => view.toWire(s))),
+      next_page: page.next_page,
+      prev_page: page.prev_page,
+    });
   });
 
   app.get('/:id', async (c) => c.json(await view.toWire(await requireSession(c.req.param('id')))));
@@ -148,7 +165,7 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
   app.post('/:id', async (c) => {
     const session = await requireSession(c.req.param('id'));
     const body = parseWith(UpdateBody, await readJson(c));
-    if (body.agent !== undefined) throw notSupported('updating a session\'s agent');
+    if (body.agent !== undefined) throw notSupported("updating a session's agent");
     if (body.budget !== undefined) throw notSupported('budget');
     await checkVaults(body.vault_ids);
     let metadata = session.metadata;
@@ -172,7 +189,9 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
 
   app.post('/:id/archive', async (c) => {
     const session = await requireSession(c.req.param('id'));
-    const updated = session.archived_at ? session : await log.updateSession(session.id, { archived_at: nowIso() });
+    const updated = session.archived_at
+      ? session
+      : await log.updateSession(session.id, { archived_at: nowIso() });
     return c.json(await view.toWire(updated));
   });
 

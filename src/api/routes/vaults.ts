@@ -1,6 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { CredentialAuth, CredentialRecord, CredentialSecret, VaultRecord } from '../../credentials/vault-types.js';
+import type {
+  CredentialAuth,
+  CredentialRecord,
+  CredentialSecret,
+  VaultRecord,
+} from '../../credentials/vault-types.js';
 import { resourceId } from '../../events/ids.js';
 import { type ApiDeps, nowIso } from '../context.js';
 import { badRequest, notFound, notSupported, parseWith, readJson } from '../errors.js';
@@ -11,7 +16,10 @@ const MetadataPatch = z.record(z.string(), z.string().nullable()).nullish();
 
 const Networking = z.discriminatedUnion('type', [
   z.object({ type: z.literal('unrestricted') }),
-  z.object({ type: z.literal('limited'), allowed_hosts: z.array(z.string().min(1)).min(1, 'list at least one host') }),
+  z.object({
+    type: z.literal('limited'),
+    allowed_hosts: z.array(z.string().min(1)).min(1, 'list at least one host'),
+  }),
 ]);
 const Injection = z.object({ header: z.boolean().optional(), body: z.boolean().optional() });
 const TokenEndpointAuth = z.discriminatedUnion('type', [
@@ -55,7 +63,13 @@ const AuthUpdate = z.discriminatedUnion('type', [
     injection_location: Injection.optional(),
   }),
   z.object({ type: z.literal('static_bearer'), token: z.string().min(1).nullish() }),
-  z.object({ type: z.literal('mcp_oauth'), access_token: z.string().nullish(), expires_at: z.string().nullish() }).loose(),
+  z
+    .object({
+      type: z.literal('mcp_oauth'),
+      access_token: z.string().nullish(),
+      expires_at: z.string().nullish(),
+    })
+    .loose(),
 ]);
 
 /** Splits create params into the stored (public) auth and the write-only secret. */
@@ -67,12 +81,18 @@ function splitAuth(auth: z.infer<typeof AuthCreate>): { auth: CredentialAuth; se
           type: auth.type,
           secret_name: auth.secret_name,
           networking: auth.networking,
-          injection_location: { header: auth.injection_location?.header ?? true, body: auth.injection_location?.body ?? false },
+          injection_location: {
+            header: auth.injection_location?.header ?? true,
+            body: auth.injection_location?.body ?? false,
+          },
         },
         secret: { secret_value: auth.secret_value },
       };
     case 'static_bearer':
-      return { auth: { type: auth.type, mcp_server_url: auth.mcp_server_url }, secret: { token: auth.token } };
+      return {
+        auth: { type: auth.type, mcp_server_url: auth.mcp_server_url },
+        secret: { token: auth.token },
+      };
     case 'mcp_oauth': {
       const secret: CredentialSecret = { access_token: auth.access_token };
       let refresh = null;
@@ -82,12 +102,23 @@ function splitAuth(auth: z.infer<typeof AuthCreate>): { auth: CredentialAuth; se
         if ('client_secret' in token_endpoint_auth) secret.client_secret = token_endpoint_auth.client_secret;
         refresh = { ...rest, token_endpoint_auth: { type: token_endpoint_auth.type } };
       }
-      return { auth: { type: auth.type, mcp_server_url: auth.mcp_server_url, expires_at: auth.expires_at ?? null, refresh }, secret };
+      return {
+        auth: {
+          type: auth.type,
+          mcp_server_url: auth.mcp_server_url,
+          expires_at: auth.expires_at ?? null,
+          refresh,
+        },
+        secret,
+      };
     }
   }
 }
 
-const patchMetadata = (current: Record<string, string>, patch: Record<string, string | null> | null | undefined) => {
+const patchMetadata = (
+  current: Record<string, string>,
+  patch: Record<string, string | null> | null | undefined,
+) => {
   if (patch === null) return {};
   const next = { ...current };
   for (const [k, v] of Object.entries(patch ?? {})) {
@@ -121,23 +152,43 @@ export function vaultRoutes(deps: ApiDeps): Hono {
   });
 
   app.post('/', async (c) => {
-    const body = parseWith(z.object({ display_name: z.string().min(1), metadata: Metadata.optional() }), await readJson(c));
+    const body = parseWith(
+      z.object({ display_name: z.string().min(1), metadata: Metadata.optional() }),
+      await readJson(c),
+    );
     const now = nowIso();
-    const vault: VaultRecord = { id: resourceId('vlt'), display_name: body.display_name, metadata: body.metadata ?? {}, created_at: now, updated_at: now, archived_at: null };
+    const vault: VaultRecord = {
+      id: resourceId('vlt'),
+      display_name: body.display_name,
+      metadata: body.metadata ?? {},
+      created_at: now,
+      updated_at: now,
+      archived_at: null,
+    };
     await vaults.putVault(vault);
     return c.json(vaultWire(vault));
   });
   app.get('/', async (c) => {
     const q = listQuery(c.req.query());
-    const all = (await vaults.listVaults()).filter((v) => q.include_archived || !v.archived_at).map(vaultWire);
+    const all = (await vaults.listVaults())
+      .filter((v) => q.include_archived || !v.archived_at)
+      .map(vaultWire);
     const result = paginate(all, q.limit, q.page);
     return c.json({ data: result.data, next_page: result.next_page });
   });
   app.get('/:id', async (c) => c.json(vaultWire(await requireVault(c.req.param('id')))));
   app.post('/:id', async (c) => {
     const vault = await requireVault(c.req.param('id'));
-    const body = parseWith(z.object({ display_name: z.string().min(1).nullish(), metadata: MetadataPatch }), await readJson(c));
-    const next = { ...vault, display_name: body.display_name ?? vault.display_name, metadata: patchMetadata(vault.metadata, body.metadata), updated_at: nowIso() };
+    const body = parseWith(
+      z.object({ display_name: z.string().min(1).nullish(), metadata: MetadataPatch }),
+      await readJson(c),
+    );
+    const next = {
+      ...vault,
+      display_name: body.display_name ?? vault.display_name,
+      metadata: patchMetadata(vault.metadata, body.metadata),
+      updated_at: nowIso(),
+    };
     await vaults.putVault(next);
     return c.json(vaultWire(next));
   });
@@ -173,13 +224,18 @@ export function vaultRoutes(deps: ApiDeps): Hono {
       archived_at: null,
     };
     await vaults.putCredential(credential, secret);
-    deps.logger.info({ vaultId: vault.id, credentialId: credential.id, type: auth.type }, 'credential stored');
+    deps.logger.info(
+      { vaultId: vault.id, credentialId: credential.id, type: auth.type },
+      'credential stored',
+    );
     return c.json(credentialWire(credential));
   });
   app.get('/:id/credentials', async (c) => {
     const vault = await requireVault(c.req.param('id'));
     const q = listQuery(c.req.query());
-    const all = (await vaults.listCredentials(vault.id)).filter((x) => q.include_archived || !x.archived_at).map(credentialWire);
+    const all = (await vaults.listCredentials(vault.id))
+      .filter((x) => q.include_archived || !x.archived_at)
+      .map(credentialWire);
     const result = paginate(all, q.limit, q.page);
     return c.json({ data: result.data, next_page: result.next_page });
   });
@@ -195,7 +251,8 @@ export function vaultRoutes(deps: ApiDeps): Hono {
     let secret: CredentialSecret | undefined;
     let auth = credential.auth;
     if (body.auth) {
-      if (body.auth.type !== auth.type) throw badRequest(`auth.type: this credential is ${auth.type}; its type cannot change.`);
+      if (body.auth.type !== auth.type)
+        throw badRequest(`auth.type: this credential is ${auth.type}; its type cannot change.`);
       if (body.auth.type === 'environment_variable' && auth.type === 'environment_variable') {
         if (body.auth.secret_value) secret = { secret_value: body.auth.secret_value };
         auth = {
