@@ -87,6 +87,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
     world.messages.set(message.id, message);
     const payload = {
       ...messageJson(message),
+      // Discord sends the channel type so clients can build DM channels they never saw.
+      channel_type: world.channel(channelId)?.type ?? 0,
       mentions: ctx.mentionBot ? [world.bot] : [],
       ...(guildId ? { member: { ...memberJson(ctx), user: undefined } } : {}),
     };

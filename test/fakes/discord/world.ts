@@ -131,6 +131,6 @@ export class FakeDiscordWorld {
 
   /** Discord sends the bot its own messages over the gateway; a bot must ignore them. */
   echo(message: FakeMessage): void {
-    this.dispatch('MESSAGE_CREATE', messageJson(message));
+    this.dispatch('MESSAGE_CREATE', { ...messageJson(message), channel_type: this.channel(message.channel_id)?.type ?? 0 });
   }
 }
