@@ -8,15 +8,17 @@ import { createHttpApp, type HttpApp, type HttpServer, startHttpServer } from '.
 import { createHarness } from './harness/harness.js';
 import { createModelClient, type ModelClient } from './harness/model/client.js';
 import { createToolsetFactory, type ToolSource } from './harness/toolset.js';
-import type { Harness, HarnessHooks, SessionContext } from './harness/types.js';
+import type { Harness, HarnessHooks, SandboxHandle, SessionContext } from './harness/types.js';
 import { createLogger, type Logger } from './logging.js';
 import { createRuntime } from './runtime/runtime.js';
 import type { Catalog, Runtime, Service } from './runtime/types.js';
 import { createWorker } from './runtime/worker.js';
-import type { Sandbox, SandboxProvider } from './sandbox/types.js';
+import type { SandboxProvider } from './sandbox/types.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 import type { Stores } from './store/types.js';
 import type { Tool } from './tools/types.js';
+import { checkBudget } from './usage/budget.js';
+import { loadPriceTable, type PriceTable } from './usage/prices.js';
 
 export type Role = 'all' | 'front' | 'worker';
 
@@ -52,6 +54,8 @@ export interface Threadhand {
   readonly stores: Stores;
   readonly catalog: Catalog;
   readonly logger: Logger;
+  /** Model prices for cost reports and budgets. */
+  readonly prices: PriceTable;
   readonly app: HttpApp;
   readonly services: Service[];
   readonly sandboxProviders: SandboxProvider[];
@@ -107,6 +111,12 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     sources.push(async () => ({ tools: extra }));
   }
 
+  const prices = loadPriceTable(env.THREADHAND_PRICES_FILE);
+  const hooks: HarnessHooks = {
+    beforeModelCall: async (ctx, events) => checkBudget(ctx, events, prices),
+    ...options.hooks,
+  };
+
   const harness = createHarness({
     log: stores.log,
     leases: stores.leases,
@@ -115,8 +125,17 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     model,
     logger,
     toolsetFor: createToolsetFactory(sources),
-    sandboxFor: (ctx): Promise<Sandbox> => providerFor(ctx).get(ctx.session.id, ctx.environment),
-    hooks: options.hooks,
+    sandboxFor: async (ctx): Promise<SandboxHandle> => {
+      const provider = providerFor(ctx);
+      const existing = provider.peek(ctx.session.id);
+      if (existing) return { sandbox: existing };
+      const before = provider.provisionCount();
+      const started = performance.now();
+      const sandbox = await provider.get(ctx.session.id, ctx.environment);
+      const operation = provider.provisionCount() > before ? 'provision' : 'reconnect';
+      return { sandbox, operation: { operation, provider: provider.name, duration_ms: Math.round(performance.now() - started) } };
+    },
+    hooks,
     ...options.harness,
   });
 
@@ -133,6 +152,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     stores,
     catalog,
     logger,
+    prices,
     app,
     services,
     sandboxProviders,

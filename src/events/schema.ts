@@ -222,6 +222,27 @@ export const SessionEvent = z.discriminatedUnion('type', [
     is_error: z.boolean().nullable(),
     model_usage: ModelUsage,
   }),
+  /**
+   * Threadhand extension: a sandbox lifecycle step (provision, resume, pause, destroy,
+   * recreate) as a span, with the provider's sandbox id so any replica can reconnect.
+   */
+  z.object({
+    ...base,
+    type: z.literal('span.sandbox_operation'),
+    operation: z.enum(['provision', 'reconnect', 'resume', 'pause', 'destroy', 'recreate']),
+    provider: z.string(),
+    sandbox_id: z.string().optional(),
+    duration_ms: z.number(),
+    is_error: z.boolean(),
+    message: z.string().optional(),
+  }),
+  /** Threadhand extension: the egress proxy refused a request from the sandbox. */
+  z.object({
+    ...base,
+    type: z.literal('session.egress_denied'),
+    host: z.string(),
+    reason: z.string(),
+  }),
   z.object({
     ...base,
     type: z.literal('system.message'),

@@ -40,9 +40,14 @@ export function buildMessages(events: SessionEvent[], options: BuildContextOptio
   const compacted = compactionPoint(events);
   let skipThrough: string | undefined;
   if (compacted) {
+    // The task stays verbatim: the first message, then the summary of what followed.
+    const task = events.find((e) => e.type === 'user.message' && e.id <= compacted.through);
+    if (task?.type === 'user.message') {
+      for (const block of task.content) if (block.type === 'text') push('user', { type: 'text', text: block.text });
+    }
     push('user', {
       type: 'text',
-      text: `<summary of the earlier conversation>\n${compacted.summary}\n</summary>`,
+      text: `<summary of the conversation since, written by you before older turns were removed>\n${compacted.summary}\n</summary>`,
     });
     skipThrough = compacted.through;
     start = 0;

@@ -8,6 +8,7 @@ import type { NewEvent, SessionEvent, StopReason } from '../events/schema.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { Lease } from '../store/types.js';
 import { type Tool, type ToolResult, type Toolset, textResult } from '../tools/types.js';
+import { compactionCut, shouldCompact, summarise } from './compaction.js';
 import { buildMessages, withCacheBreakpoint } from './context.js';
 import { ModelError, type ModelRequest, type ModelResponse } from './model/client.js';
 import { type OpenToolUse, type ToolUseEvent, isInputEvent, openToolUses } from './state.js';
@@ -90,7 +91,13 @@ export function createRun(options: RunOptions) {
               delta: { type: 'content_delta', content: { type: 'text', text } },
             }),
           sandbox: () => {
-            sandbox ??= options.sandboxFor(ctx);
+            sandbox ??= options.sandboxFor(ctx).then(async ({ sandbox: box, operation }) => {
+              if (operation) {
+                await append([{ type: 'span.sandbox_operation', ...operation, sandbox_id: box.id, is_error: false }]);
+                logger.info({ sessionId, ...operation, sandboxId: box.id }, 'sandbox ready');
+              }
+              return box;
+            });
             return sandbox;
           },
         })
@@ -294,6 +301,26 @@ export function createRun(options: RunOptions) {
     }
   };
 
+  const compactIfNeeded = async () => {
+    if (!shouldCompact(ctx.agent, events)) return;
+    const cut = compactionCut(events, ctx.agent.compaction?.keep_recent_turns ?? 4);
+    if (!cut) return;
+    const [start] = await append([{ type: 'span.model_request_start' }]);
+    try {
+      const { summary, usage } = await summarise(options.model, buildRequest(), events, cut, signal);
+      await append([
+        { type: 'span.model_request_end', model_request_start_id: start!.id, is_error: false, model_usage: usage },
+        { type: 'agent.thread_context_compacted', summary, compacted_through: cut },
+      ]);
+      logger.info({ sessionId, compactedThrough: cut }, 'context compacted');
+    } catch (error) {
+      const zero = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+      await append([{ type: 'span.model_request_end', model_request_start_id: start!.id, is_error: true, model_usage: zero }]);
+      if (!signal.aborted) logger.warn({ sessionId, err: error }, 'compaction failed; continuing with the full context');
+    }
+    await sync();
+  };
+
   return {
     /** Runs until idle; returns the id of the last event this run saw. */
     async execute(): Promise<string | undefined> {
@@ -327,6 +354,11 @@ export function createRun(options: RunOptions) {
               { type: 'agent.message', content: [{ type: 'text', text: verdict.message }] },
               { type: 'session.status_idle', stop_reason: { type: verdict.stopReason }, stop_details: null },
             ]);
+            return lastId;
+          }
+          await compactIfNeeded();
+          if (signal.aborted) {
+            await finishInterrupted();
             return lastId;
           }
           const requestStart = lastId;

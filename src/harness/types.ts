@@ -37,8 +37,11 @@ export interface HarnessOptions {
   model: ModelClient;
   /** Builds the tools offered in one session (built-ins, custom, MCP, test tools). */
   toolsetFor(ctx: SessionContext): Promise<Toolset>;
-  /** The session's sandbox, provisioned only when a tool first asks for it. */
-  sandboxFor(ctx: SessionContext): Promise<Sandbox>;
+  /**
+   * The session's sandbox, provisioned only when a tool first asks for it. `operation` is set
+   * when this call provisioned or reconnected one (recorded as `span.sandbox_operation`).
+   */
+  sandboxFor(ctx: SessionContext): Promise<SandboxHandle>;
   logger: Logger;
   /** Lease owner id (process identity). */
   owner?: string;
@@ -49,6 +52,11 @@ export interface HarnessOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   hooks?: HarnessHooks;
+}
+
+export interface SandboxHandle {
+  sandbox: Sandbox;
+  operation?: { operation: 'provision' | 'reconnect' | 'recreate'; provider: string; duration_ms: number };
 }
 
 export type WakeOutcome = 'ran' | 'busy' | 'nothing' | 'missing' | 'fenced';

@@ -1,0 +1,88 @@
+/**
+ * Usage and cost of a session, derived from its log: `span.model_request_end` carries each
+ * request's tokens; tool calls and sandbox spans give the rest. Nothing is stored twice.
+ */
+import type { SessionEvent } from '../events/schema.js';
+import { type PriceTable, priceFor } from './prices.js';
+
+export interface UsageTotals {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+  model_requests: number;
+  tool_calls: number;
+  /** USD, from the price table; null when the model has no price. */
+  cost_usd: number | null;
+  /** Seconds the session spent running (status_running -> status_idle). */
+  active_seconds: number;
+}
+
+export function emptyUsage(): UsageTotals {
+  return {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+    model_requests: 0,
+    tool_calls: 0,
+    cost_usd: 0,
+    active_seconds: 0,
+  };
+}
+
+/** Totals over `events` (pass a slice for one turn). */
+export function computeUsage(events: SessionEvent[], model: string, prices: PriceTable): UsageTotals {
+  const totals = emptyUsage();
+  let runningSince: number | undefined;
+  for (const e of events) {
+    switch (e.type) {
+      case 'span.model_request_end':
+        totals.model_requests++;
+        totals.input_tokens += e.model_usage.input_tokens;
+        totals.output_tokens += e.model_usage.output_tokens;
+        totals.cache_read_input_tokens += e.model_usage.cache_read_input_tokens;
+        totals.cache_creation_input_tokens += e.model_usage.cache_creation_input_tokens;
+        break;
+      case 'agent.tool_use':
+      case 'agent.mcp_tool_use':
+      case 'agent.custom_tool_use':
+        totals.tool_calls++;
+        break;
+      case 'session.status_running':
+        runningSince = Date.parse(e.processed_at);
+        break;
+      case 'session.status_idle':
+      case 'session.status_terminated':
+        if (runningSince !== undefined) totals.active_seconds += (Date.parse(e.processed_at) - runningSince) / 1000;
+        runningSince = undefined;
+        break;
+      default:
+        break;
+    }
+  }
+  const price = priceFor(prices, model);
+  totals.cost_usd = price
+    ? (totals.input_tokens * price.input +
+        totals.output_tokens * price.output +
+        totals.cache_read_input_tokens * price.cache_read +
+        totals.cache_creation_input_tokens * price.cache_write) /
+      1_000_000
+    : null;
+  totals.active_seconds = Math.round(totals.active_seconds * 1000) / 1000;
+  return totals;
+}
+
+/** Events of the newest turn: from the last user.message that started a run. */
+export function lastTurn(events: SessionEvent[]): SessionEvent[] {
+  const start = events.findLastIndex((e) => e.type === 'user.message');
+  return start >= 0 ? events.slice(start) : events;
+}
+
+/** One line for the end of a chat answer or CLI run. */
+export function formatUsage(u: UsageTotals): string {
+  const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
+  const cost = u.cost_usd === null ? 'cost unknown' : `$${u.cost_usd < 0.01 ? u.cost_usd.toFixed(4) : u.cost_usd.toFixed(2)}`;
+  const cache = u.cache_read_input_tokens > 0 ? `, ${k(u.cache_read_input_tokens)} cached` : '';
+  return `${k(u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens)} in${cache}, ${k(u.output_tokens)} out · ${u.tool_calls} tool call${u.tool_calls === 1 ? '' : 's'} · ${cost}`;
+}
