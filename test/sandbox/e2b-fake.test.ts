@@ -49,7 +49,7 @@ describe('fake E2B with the real e2b SDK', () => {
 
   it('kills a running command', async () => {
     const sbx = await Sandbox.create('base', opts);
-    const handle = await sbx.commands.start('echo started; sleep 30', { timeoutMs: 0 });
+    const handle = await sbx.commands.run('echo started; sleep 30', { background: true, timeoutMs: 0 });
     const started = Date.now();
     expect(await handle.kill()).toBe(true);
     const outcome = await handle.wait().catch((err: unknown) => err);

@@ -61,6 +61,14 @@ function listDir(host: FakeSandboxHost, dir: string, depth: number, out: Json[])
   }
 }
 
+function isDirectory(hostPath: string): boolean {
+  try {
+    return statSync(hostPath).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function existing(hostPath: string, sandboxPath: string): void {
   try {
     lstatSync(hostPath);
@@ -242,6 +250,7 @@ async function handleFiles(record: SandboxRecord, req: IncomingMessage, res: Ser
   for (const file of files) {
     const target = host.hostPath(file.path);
     if (!target.writable) return sendJson(res, 401, { code: 401, message: `permission denied: ${file.path}` });
+    if (isDirectory(target.host)) return sendJson(res, 400, { code: 400, message: `path '${file.path}' is a directory` });
     mkdirSync(path.dirname(target.host), { recursive: true });
     writeFileSync(target.host, file.data);
     written.push({ name: path.basename(target.host), type: 'file', path: host.sandboxPath(target.host) });
