@@ -3,7 +3,7 @@
  * fake model, the real discord.js client in `createDiscordService`, and the fake Discord.
  */
 import { createDiscordService, type DiscordConfigInput, type DiscordService } from '../../../src/chat/discord/index.js';
-import { silentLogger } from '../../../src/logging.js';
+import { createLogger, silentLogger } from '../../../src/logging.js';
 import type { Tool } from '../../../src/tools/types.js';
 import type { FakeScript } from '../../fakes/anthropic/types.js';
 import { type FakeDiscord, type FakeDiscordOptions, type FakeMessage, makeUser, startFakeDiscord } from '../../fakes/discord/index.js';
@@ -33,7 +33,8 @@ export async function startDiscordStack(
   const make = () =>
     createDiscordService({
       runtime: t.th.runtime,
-      logger: silentLogger(),
+      // THREADHAND_TEST_LOG=debug shows the service's logs when a test needs explaining.
+      logger: process.env.THREADHAND_TEST_LOG ? createLogger({ level: process.env.THREADHAND_TEST_LOG }) : silentLogger(),
       token: discord.token,
       apiUrl: discord.url,
       kv: t.th.stores.kv,

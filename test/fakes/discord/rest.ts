@@ -218,7 +218,7 @@ export function createRestHandler(world: FakeDiscordWorld) {
       return interactionCallback(m[1] as string, m[2] as string, body, query.with_response === 'true');
     }
     if ((m = path.match(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/))) {
-      return webhook(method, m[1] as string, m[2] as string, m[3], body);
+      return webhook(method, m[1] as string, m[2] as string, m[3] === undefined ? undefined : decodeURIComponent(m[3]), body);
     }
     if (!authorized) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
 
@@ -342,7 +342,9 @@ export function createRestHandler(world: FakeDiscordWorld) {
     const authorized = req.headers.authorization === `Bot ${world.token}`;
     const reply = rateLimited(method, path) ?? route(method, path, query, body, authorized);
     calls.push({ method, path, query, body, status: reply.status, at: Date.now() });
-    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+    // Like Discord, a 204 has no body and no JSON content type (discord.js would try to parse it).
+    const type: Record<string, string> = reply.body === undefined ? {} : { 'content-type': 'application/json' };
+    res.writeHead(reply.status, { ...type, ...reply.headers });
     res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
   }
 
