@@ -110,6 +110,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       headers,
       body,
       receivedAt: Date.now(),
+      receivedAtMs: performance.now(),
       aborted: false,
       completed: false,
     };
@@ -123,6 +124,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     if (!turn) {
       sendJson(res, 400, errorBody('invalid_request_error', `fake anthropic: script exhausted (request #${record.index + 1})`));
       record.completed = true;
+      record.completedAtMs = performance.now();
       return;
     }
     await sleep(turn.delayMs ?? 0, abort.signal);
@@ -135,6 +137,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       if (turn.error.retryAfterMs !== undefined) errHeaders['retry-after-ms'] = String(turn.error.retryAfterMs);
       sendJson(res, turn.error.status, errorBody(turn.error.type, turn.error.message ?? turn.error.type), errHeaders);
       record.completed = true;
+      record.completedAtMs = performance.now();
       return;
     }
 
@@ -150,6 +153,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     if (params?.stream !== true) {
       sendJson(res, 200, wholeMessage(id, model, blocks, stop, usage), { 'request-id': requestId });
       record.completed = true;
+      record.completedAtMs = performance.now();
       return;
     }
 
@@ -185,6 +189,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       write({ event: 'error', data: errorBody(type, message ?? type) });
       res.end();
       record.completed = true;
+      record.completedAtMs = performance.now();
       return;
     }
     if (turn.hang) return; // stays open until the client aborts or close()
@@ -195,6 +200,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     write({ event: 'message_stop', data: { type: 'message_stop' } });
     res.end();
     record.completed = true;
+      record.completedAtMs = performance.now();
   }
 
   const server = createServer((req, res) => {

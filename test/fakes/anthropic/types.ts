@@ -66,6 +66,10 @@ export interface RecordedRequest {
   // biome-ignore lint/suspicious/noExplicitAny: parsed request body, shape is the Messages API params
   body: any;
   receivedAt: number;
+  /** `performance.now()` when the body had been read (precise, same clock as completedAtMs). */
+  receivedAtMs: number;
+  /** `performance.now()` when the response was fully written. */
+  completedAtMs?: number;
   /** The client went away before the response finished. */
   aborted: boolean;
   /** The server finished writing the response. */

@@ -1,0 +1,57 @@
+/**
+ * `npm run bench [-- name ...] [--smoke]`: runs the benchmarks, prints their tables and writes
+ * every figure to bench/results/latest.json. Timings never fail the run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Bench = (options: { smoke?: boolean }) => Promise<Record<string, unknown>>;
+
+/** name -> module (relative to this file) exporting `run`. Order = run order. */
+export const BENCHES: Record<string, string> = {
+  harness: './harness-bench.js',
+  store: './store-bench.js',
+  sandbox: './sandbox-bench.js',
+  decoupling: './decoupling-bench.js',
+  slack: './slack-bench.js',
+  redis: './redis-bench.js',
+  idle: './idle-bench.js',
+};
+
+export async function runBenches(names: string[], smoke: boolean): Promise<Record<string, unknown>> {
+  const results: Record<string, unknown> = {};
+  for (const name of names) {
+    const path = BENCHES[name];
+    if (!path) throw new Error(`Unknown benchmark "${name}". Known: ${Object.keys(BENCHES).join(', ')}.`);
+    const started = Date.now();
+    try {
+      const mod = (await import(path)) as { run: Bench };
+      results[name] = { ...(await mod.run({ smoke })), seconds: Math.round((Date.now() - started) / 100) / 10 };
+    } catch (error) {
+      console.error(`benchmark ${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      results[name] = { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  return results;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const smoke = args.includes('--smoke');
+  const names = args.filter((a) => !a.startsWith('--'));
+  const selected = names.length > 0 ? names : Object.keys(BENCHES);
+  const results = await runBenches(selected, smoke);
+  const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memory_gb: Math.round(totalmem() / 2 ** 30) };
+  const out = { date: new Date().toISOString(), machine, smoke, results };
+  const here = dirname(fileURLToPath(import.meta.url));
+  // dist/bench/run.js -> <repo>/bench/results
+  const dir = join(here, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, smoke ? 'smoke.json' : 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`\nwrote ${join(dir, smoke ? 'smoke.json' : 'latest.json')}`);
+  process.exit(0);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
