@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BindRefusedError,
@@ -47,6 +48,13 @@ describe('shared HTTP app', () => {
   it('refuses a non-loopback bind without API keys, allows it with one', async () => {
     const app = createHttpApp();
     await expect(startHttpServer(app, { host: '0.0.0.0', port: 0 })).rejects.toBeInstanceOf(BindRefusedError);
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    server = await startHttpServer(app, { host: '127.0.0.1', port: 0, logger });
+    expect(lines.join('')).toMatch(
+      /without authentication: THREADHAND_API_KEYS is not set, listening on loopback only/,
+    );
+    await server.close();
     server = await startHttpServer(app, { host: '0.0.0.0', port: 0, apiKeys: ['k1'] });
     expect(server.port).toBeGreaterThan(0);
     expect(isLoopbackHost('127.0.0.1')).toBe(true);

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlainVaultStore } from '../../src/api/vault-store.js';
 import { API_KEY, type ApiHarness, startApi } from './helpers.js';
 
 let h: ApiHarness;
@@ -272,6 +273,10 @@ describe('vaults and credentials', () => {
       bearer,
     ]);
     expect(everything).not.toMatch(/SECRET/);
+    // The secret is kept for harness-side injection, rotated by the update.
+    expect(await createPlainVaultStore(h.t.th.stores.resources).getSecret(vault.id, cred.id)).toEqual({
+      secret_value: 'ghp_NEWSECRET',
+    });
     expect((await h.client.beta.vaults.credentials.list(vault.id)).data).toHaveLength(2);
 
     expect(await h.client.beta.vaults.retrieve(vault.id)).toMatchObject({ display_name: 'GitHub' });

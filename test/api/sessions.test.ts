@@ -121,6 +121,12 @@ describe('sessions', () => {
     expect(
       await h.t.th.runtime.sessionForThread({ platform: 'slack', thread: 'T9:C9:1700000001.000200' }),
     ).toBe(s.id);
+    // What the Slack front door reads to render the session into that thread.
+    expect(s.metadata).toMatchObject({
+      slack_team: 'T9',
+      slack_channel: 'C9',
+      slack_thread_ts: '1700000001.000200',
+    });
     await h.client.beta.sessions.update(s.id, { metadata: { 'threadhand.discord_thread': 'G1:TH1' } });
     expect(await h.t.th.runtime.sessionForThread({ platform: 'discord', thread: 'G1:TH1' })).toBe(s.id);
   });
@@ -144,6 +150,16 @@ describe('sessions', () => {
     const unknown = await errorOf(client.beta.sessions.create({ agent: 'ghost', environment_id: 'default' }));
     expect(unknown.status).toBe(404);
     expect(unknown.message).toMatch(/ghost/);
+    const noEnv = await errorOf(client.beta.sessions.create({ agent: 'helper', environment_id: 'env_nope' }));
+    expect(noEnv.status).toBe(404);
+    expect(noEnv.message).toMatch(/env_nope/);
+    const stopped = await client.beta.sessions.create({ agent: 'helper', environment_id: 'default' });
+    await h.t.th.runtime.terminate(stopped.id);
+    const late = await errorOf(
+      client.beta.sessions.events.send(stopped.id, { events: [say('still there?')] }),
+    );
+    expect(late.status).toBe(409);
+    expect(late.message).toMatch(/terminated/);
     const overrides = await errorOf(
       client.beta.sessions.create({
         agent: { type: 'agent_with_overrides', id: 'helper' },

@@ -58,6 +58,21 @@ export function bindingFromMetadata(metadata: Record<string, string | null>): Th
   return undefined;
 }
 
+/**
+ * The metadata the Slack front door reads to render a session into its thread
+ * (`slack_team`, `slack_channel`, `slack_thread_ts`), from a `T…:C…:<thread_ts>` thread key.
+ */
+function slackRenderMetadata(binding: ThreadBinding | undefined): Record<string, string> {
+  if (binding?.platform !== 'slack') return {};
+  const match = /^([^:]+):([^:]+):(.+)$/.exec(binding.thread);
+  if (!match) throw badRequest('metadata.threadhand.slack_thread: use "<team id>:<channel id>:<thread_ts>"');
+  return {
+    slack_team: match[1] as string,
+    slack_channel: match[2] as string,
+    slack_thread_ts: match[3] as string,
+  };
+}
+
 export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
   const { runtime, vaults } = deps;
   const { log } = deps.stores;
@@ -88,7 +103,8 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
     });
     await checkVaults(body.vault_ids);
     const agent = typeof body.agent === 'string' ? { id: body.agent } : body.agent;
-    const metadata = body.metadata ?? {};
+    const binding = bindingFromMetadata(body.metadata ?? {});
+    const metadata = { ...slackRenderMetadata(binding), ...body.metadata };
     const session = await runtime.createSession({
       agent: agent.id,
       ...('version' in agent && agent.version !== undefined ? { agentVersion: agent.version } : {}),
@@ -96,7 +112,7 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
       title: body.title ?? null,
       metadata,
       vault_ids: body.vault_ids ?? [],
-      binding: bindingFromMetadata(metadata),
+      binding,
       initialEvents,
       author: { platform: 'api', user_id: 'api' },
     });
@@ -177,7 +193,10 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
         else metadata[k] = v;
       }
       const binding = bindingFromMetadata(body.metadata);
-      if (binding) await runtime.bindThread(session.id, binding);
+      if (binding) {
+        metadata = { ...slackRenderMetadata(binding), ...metadata };
+        await runtime.bindThread(session.id, binding);
+      }
     }
     const updated = await log.updateSession(session.id, {
       metadata,
