@@ -119,13 +119,17 @@ export function createThreadRenderer(options: ThreadRendererOptions): ThreadRend
   async function drawTool(tool: ToolItem): Promise<void> {
     const key = `tool:${tool.key}`;
     const record = (await records.get(key)) as ToolRecord | undefined;
+    // The view keeps changing while we await Discord: record what was actually sent.
+    const revision = tool.revision;
+    if (record?.revision === revision) return;
+    const body = toolCard(sessionId, tool);
     if (!record) {
-      const id = await call(() => io.post(channelId, toolCard(sessionId, tool)));
-      await records.set(key, { id, revision: tool.revision } satisfies ToolRecord);
+      const id = await call(() => io.post(channelId, body));
+      await records.set(key, { id, revision } satisfies ToolRecord);
       await messages.set(id, { sessionId, toolUseId: tool.toolUseId });
-    } else if (record.revision !== tool.revision) {
-      await call(() => io.edit(channelId, record.id, toolCard(sessionId, tool)));
-      await records.set(key, { id: record.id, revision: tool.revision } satisfies ToolRecord);
+    } else {
+      await call(() => io.edit(channelId, record.id, body));
+      await records.set(key, { id: record.id, revision } satisfies ToolRecord);
     }
   }
 

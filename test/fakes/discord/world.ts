@@ -25,7 +25,7 @@ export interface WorldOptions {
   token: string;
   botId?: string;
   applicationId?: string;
-  guilds?: Array<{ id?: string; name?: string; channels?: string[]; everyonePermissions?: bigint }>;
+  guilds?: Array<{ id?: string; name?: string; channels?: string[]; everyonePermissions?: bigint; roleIds?: string[] }>;
 }
 
 /** Everything the fake REST API and gateway share. */
@@ -57,7 +57,10 @@ export class FakeDiscordWorld {
         id,
         name: spec.name ?? `guild${gi}`,
         everyonePermissions: spec.everyonePermissions ?? DEFAULT_BOT_PERMISSIONS,
-        roles: [{ id, name: '@everyone', permissions: '0', position: 0 }],
+        roles: [
+          { id, name: '@everyone', permissions: '0', position: 0 },
+          ...(spec.roleIds ?? []).map((roleId, i) => ({ id: roleId, name: `role${i + 1}`, permissions: '0', position: i + 1 })),
+        ],
         channels: (spec.channels ?? ['general']).map((name, i) => ({
           id: snowflake(),
           type: 0,
