@@ -5,6 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { createHttpApp, type HttpApp, type HttpServer, startHttpServer } from './api/http.js';
+import { mountApi, parseApiKeys } from './api/index.js';
 import { createHarness } from './harness/harness.js';
 import { createModelClient, type ModelClient } from './harness/model/client.js';
 import { createToolsetFactory, type ToolSource } from './harness/toolset.js';
@@ -141,6 +142,11 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
 
   const runtime = createRuntime({ stores, catalog, logger, sandboxes: () => sandboxProviders });
   const app = createHttpApp({ logger });
+  // The Managed-Agents-compatible API under /v1 (src/api); its event streams end on stop().
+  const apiShutdown = new AbortController();
+  if (role !== 'worker') {
+    mountApi(app, { runtime, catalog, stores, logger, apiKeys: parseApiKeys(env.THREADHAND_API_KEYS), signal: apiShutdown.signal });
+  }
   const services: Service[] = [];
   if (role !== 'front') {
     services.push(createWorker({ stores, harness, logger, concurrency: options.workerConcurrency }));
@@ -174,6 +180,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       for (const service of [...services].reverse()) {
         await service.stop().catch((error: unknown) => logger.warn({ service: service.name, err: error }, 'stop failed'));
       }
+      apiShutdown.abort();
       await threadhand.http?.close();
       for (const provider of sandboxProviders) await provider.close().catch(() => undefined);
       if (!options.stores) await stores.close();
