@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(bubblewrap socat ripgrep chromium)
+APT_PACKAGES=(bubblewrap socat ripgrep chromium curl python3)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -19,8 +19,8 @@ const ETC_ENTRIES = [
   'passwd', 'group', 'hosts', 'hostname', 'resolv.conf', 'nsswitch.conf', 'host.conf', 'gai.conf',
   'services', 'protocols', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'alternatives',
   'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'timezone', 'os-release',
-  'debian_version', 'mime.types', 'magic', 'magic.mime', 'inputrc', 'gitconfig', 'mailcap',
-  'python3', 'python3.11', 'python3.12', 'python3.13', 'pip.conf', 'npmrc', 'java-17-openjdk',
+  'debian_version', 'mime.types', 'inputrc', 'gitconfig',
+  'python3', 'python3.11', 'python3.12', 'python3.13', 'pip.conf', 'npmrc',
 ];
 
 export type SandboxNetwork =
