@@ -145,7 +145,10 @@ export function createThreadRenderer(options: ThreadRendererOptions): ThreadRend
     if (!view) return;
     let contiguous = true;
     for (const turn of view.state.turns) {
-      let complete = turn.state !== 'running';
+      // The view changes while we await Discord; decide on the footer from the state the
+      // items were drawn from, so the footer never lands before the turn's final edits.
+      const ended = turn.state !== 'running';
+      let complete = ended;
       for (const item of turn.items) {
         if (item.kind === 'text') {
           await drawText(item);
@@ -155,7 +158,7 @@ export function createThreadRenderer(options: ThreadRendererOptions): ThreadRend
           if (item.status === 'running' || item.status === 'pending_approval') complete = false;
         }
       }
-      if (turn.state !== 'running') await drawFooter(turn);
+      if (ended) await drawFooter(turn);
       // Resume reading after a turn only when it and every turn before it are fully drawn.
       if (contiguous && complete && turn.endEventId) {
         const progress = (await records.get('progress')) as Progress | undefined;
