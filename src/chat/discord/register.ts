@@ -1,4 +1,5 @@
 /** `threadhand discord register`: sends the slash-command definitions in the manifest to Discord. */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type APIApplication, REST, Routes } from 'discord.js';
@@ -25,7 +26,10 @@ const Command = z
 export const CommandManifest = z.array(Command).min(1).max(100);
 export type CommandManifest = z.infer<typeof CommandManifest>;
 
-export const DEFAULT_MANIFEST_PATH = fileURLToPath(new URL('../../../manifests/discord-commands.json', import.meta.url));
+/** The shipped manifest, from `src/` (tsx, vitest) or from the compiled `dist/src/`. */
+export const DEFAULT_MANIFEST_PATH = ['../../../', '../../../../']
+  .map((up) => fileURLToPath(new URL(`${up}manifests/discord-commands.json`, import.meta.url)))
+  .find((path) => existsSync(path)) ?? 'manifests/discord-commands.json';
 
 export async function loadCommandManifest(path = DEFAULT_MANIFEST_PATH): Promise<CommandManifest> {
   let raw: unknown;
