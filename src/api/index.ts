@@ -2,14 +2,16 @@
  * The Managed-Agents-compatible HTTP API (`/v1/...`): the official `@anthropic-ai/sdk` beta
  * client works against Threadhand by changing `baseURL`. See docs/api.md.
  */
+import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { VaultStore } from '../credentials/vault-types.js';
 import type { Logger } from '../logging.js';
 import type { Catalog, Runtime } from '../runtime/types.js';
 import type { Stores } from '../store/types.js';
 import { apiKeyAuth } from './auth.js';
 import type { ApiDeps } from './context.js';
-import { createErrorHandler } from './errors.js';
+import { ApiError, createErrorHandler } from './errors.js';
 import { agentRoutes } from './routes/agents.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes, type StreamCounter } from './routes/events.js';
@@ -38,6 +40,8 @@ export interface ApiRoutesOptions {
   keepAliveMs?: number;
   /** Aborting it ends every open event stream (shutdown). */
   signal?: AbortSignal;
+  /** Largest accepted request body. Default 32 MiB (images travel base64 in messages). */
+  maxBodyBytes?: number;
 }
 
 export type ApiRoutes = Hono & {
@@ -60,7 +64,21 @@ export function createApiRoutes(options: ApiRoutesOptions): ApiRoutes {
   const view = createSessionView(deps);
   const api = new Hono();
   api.onError(createErrorHandler(deps.logger));
+  api.use('*', async (c, next) => {
+    // The SDK exposes it as `err.requestID`; it ties a client report to the server log.
+    c.header('request-id', `req_${randomBytes(12).toString('hex')}`);
+    await next();
+  });
   api.use('*', apiKeyAuth(options.apiKeys));
+  api.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 32 * 1024 * 1024,
+      onError: () => {
+        throw new ApiError(413, 'request_too_large', 'Request body too large.');
+      },
+    }),
+  );
   api.route('/agents', agentRoutes(deps));
   api.route('/environments', environmentRoutes(deps));
   api.route('/sessions', sessionRoutes(deps, view));

@@ -28,7 +28,7 @@ export interface ApiHarness {
 }
 
 export async function startApi(
-  options: { script?: FakeScript; keepAliveMs?: number; apiKeys?: string[] } = {},
+  options: { script?: FakeScript; keepAliveMs?: number; apiKeys?: string[]; maxBodyBytes?: number } = {},
 ): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'threadhand-api-'));
   const stores = createSqliteStores({ dir });
@@ -51,6 +51,7 @@ export async function startApi(
     logger: silentLogger(),
     apiKeys: options.apiKeys ?? [API_KEY],
     keepAliveMs: options.keepAliveMs ?? 15_000,
+    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
     signal: shutdown.signal,
   });
   app.route('/v1', routes);

@@ -5,7 +5,7 @@ import { API_KEY, type ApiHarness, startApi } from './helpers.js';
 
 let h: ApiHarness;
 beforeAll(async () => {
-  h = await startApi();
+  h = await startApi({ maxBodyBytes: 64 * 1024 });
 });
 afterAll(async () => {
   await h?.close();
@@ -68,6 +68,16 @@ describe('auth and errors', () => {
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/);
+  });
+
+  it('tags every response with a request id and refuses oversized bodies with 413', async () => {
+    const missing = await errorOf(h.client.beta.sessions.retrieve('sesn_missing'));
+    expect(missing.requestID).toMatch(/^req_/);
+    const big = await errorOf(
+      h.client.beta.agents.create({ name: 'big', model: 'claude-test', system: 'x'.repeat(100_000) }),
+    );
+    expect(big.status).toBe(413);
+    expect(big.error).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
   });
 
   it('names the offending field in a 400', async () => {
