@@ -237,7 +237,7 @@ async function handleFiles(record: SandboxRecord, req: IncomingMessage, res: Ser
   const contentType = req.headers['content-type'] ?? '';
   const files: { path: string; data: Buffer }[] = [];
   if (contentType.startsWith('multipart/form-data')) {
-    const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+    const form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
     for (const value of form.getAll('file')) {
       if (typeof value === 'string') continue;
       files.push({ path: queryPath ?? value.name, data: Buffer.from(await value.arrayBuffer()) });
