@@ -1,0 +1,77 @@
+/** Builds Threadhand for one CLI command, turning configuration problems into clear exits. */
+import { resolve } from 'node:path';
+import { parseEnv } from '../config/env.js';
+import { ConfigError } from '../config/load.js';
+import { createLogger, type Logger } from '../logging.js';
+import { ConfigurationError, createThreadhand, type Threadhand } from '../main.js';
+import { CliError, type CliIo, EXIT } from './io.js';
+
+export interface GlobalOptions {
+  agentsDir?: string;
+  dataDir?: string;
+}
+
+export interface OpenOptions {
+  /** `all` runs the harness in this process; `front` only reads and writes the log. */
+  role: 'all' | 'front';
+  /** Log level when THREADHAND_LOG_LEVEL is unset (quiet for one-shot commands). */
+  defaultLogLevel?: string;
+  logger?: Logger;
+}
+
+export function cliLogger(io: CliIo, fallbackLevel: string): Logger {
+  return createLogger({
+    level: io.env.THREADHAND_LOG_LEVEL || fallbackLevel,
+    destination: { write: (line: string) => void io.stderr.write(line) },
+  });
+}
+
+export function agentsDirOf(io: CliIo, globals: GlobalOptions): string {
+  return resolve(globals.agentsDir ?? io.env.THREADHAND_AGENTS_DIR ?? 'agents');
+}
+
+export function dataDirOf(io: CliIo, globals: GlobalOptions): string {
+  return resolve(globals.dataDir ?? io.env.THREADHAND_DATA_DIR ?? '.threadhand');
+}
+
+/** Maps configuration errors to `CliError` (exit 2) and leaves anything else alone. */
+export function asCliError(error: unknown): unknown {
+  if (error instanceof ConfigError) {
+    return new CliError(`Invalid configuration:\n${error.message}`, EXIT.config);
+  }
+  if (error instanceof ConfigurationError) return new CliError(error.message, EXIT.config);
+  return error;
+}
+
+export async function openThreadhand(io: CliIo, globals: GlobalOptions, options: OpenOptions): Promise<Threadhand> {
+  const checked = parseEnv(io.env, { requireModel: options.role !== 'front' });
+  if (!checked.ok) throw new CliError(checked.problems.join('\n'), EXIT.config);
+  try {
+    return await createThreadhand({
+      env: io.env,
+      role: options.role,
+      agentsDir: agentsDirOf(io, globals),
+      dataDir: dataDirOf(io, globals),
+      logger: options.logger ?? cliLogger(io, options.defaultLogLevel ?? 'warn'),
+      http: false,
+    });
+  } catch (error) {
+    throw asCliError(error);
+  }
+}
+
+/** Runs `fn` with a started Threadhand and always stops it afterwards. */
+export async function withThreadhand<T>(
+  io: CliIo,
+  globals: GlobalOptions,
+  options: OpenOptions,
+  fn: (th: Threadhand) => Promise<T>,
+): Promise<T> {
+  const th = await openThreadhand(io, globals, options);
+  try {
+    await th.start();
+    return await fn(th);
+  } finally {
+    await th.stop();
+  }
+}
