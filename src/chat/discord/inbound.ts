@@ -28,6 +28,14 @@ export const REQUIRED_CHANNEL_PERMISSIONS: Array<[bigint, string]> = [
   [PermissionFlagsBits.ReadMessageHistory, 'Read Message History'],
 ];
 
+/** The permissions integer for the invite URL: exactly the ones above. */
+export const DISCORD_BOT_PERMISSIONS = REQUIRED_CHANNEL_PERMISSIONS.reduce((sum, [bit]) => sum | bit, 0n);
+
+/** The URL that adds the bot to a server with the permissions it needs and slash commands. */
+export function discordInviteUrl(applicationId: string): string {
+  return `https://discord.com/oauth2/authorize?client_id=${applicationId}&scope=bot+applications.commands&permissions=${DISCORD_BOT_PERMISSIONS}`;
+}
+
 export function missingPermissions(perms: Readonly<PermissionsBitField> | null | undefined): string[] {
   if (!perms) return REQUIRED_CHANNEL_PERMISSIONS.map(([, name]) => name);
   return REQUIRED_CHANNEL_PERMISSIONS.filter(([bit]) => !perms.has(bit)).map(([, name]) => name);

@@ -3,3 +3,4 @@ export { buttonId, parseButtonId } from './format.js';
 export { type RegisterCommandsOptions, loadCommandManifest, registerDiscordCommands } from './register.js';
 export { createDiscordService, DISCORD_INTENTS, type DiscordService, type DiscordServiceOptions } from './service.js';
 export { DISCORD_MESSAGE_LIMIT, splitMessage } from './split.js';
+export { DISCORD_BOT_PERMISSIONS, discordInviteUrl, REQUIRED_CHANNEL_PERMISSIONS } from './inbound.js';

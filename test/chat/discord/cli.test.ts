@@ -24,3 +24,13 @@ describe('threadhand discord register', () => {
     await expect(cmd.parseAsync(['register'], { from: 'user' })).rejects.toThrow(/DISCORD_TOKEN is not set/);
   });
 });
+
+describe('Connect Discord docs', () => {
+  it('invite URL asks for exactly the permissions the bot checks', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { DISCORD_BOT_PERMISSIONS, discordInviteUrl } = await import('../../../src/chat/discord/index.js');
+    const doc = await readFile(new URL('../../../docs/discord.md', import.meta.url), 'utf8');
+    expect(doc).toContain(`permissions=${DISCORD_BOT_PERMISSIONS}`);
+    expect(discordInviteUrl('123')).toContain(`client_id=123&scope=bot+applications.commands&permissions=${DISCORD_BOT_PERMISSIONS}`);
+  });
+});
