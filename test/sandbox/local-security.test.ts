@@ -73,6 +73,15 @@ describe('local sandbox security', () => {
     await expect(sandbox.readFile(hostFile)).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('cannot get a host path mounted by planting symlinks for the next exec', async () => {
+    const sandbox = await provider.get(session(), unrestricted);
+    // Replace every directory Threadhand keeps inside the workspace with a symlink to the host.
+    await sandbox.exec(`mkdir -p /workspace/.threadhand && rm -rf /workspace/.threadhand/tmp && ln -s ${hostDir} /workspace/.threadhand/tmp`);
+    const next = await sandbox.exec('ls -la /tmp/ 2>&1; cat /tmp/private.txt /workspace/.threadhand/tmp/private.txt 2>&1');
+    expect(next.stdout).not.toContain('HOSTFILE');
+    expect(next.stdout).not.toContain('private.txt ');
+  });
+
   it('cannot write to system directories', async () => {
     const sandbox = await provider.get(session(), unrestricted);
     const result = await sandbox.exec('touch /usr/pwned || echo usr-denied; echo x >> /etc/passwd || echo etc-denied');

@@ -25,6 +25,9 @@ export interface LifecycleOptions {
   onProvision(): void;
 }
 
+/** How much later than our own extension E2B's end time may be before we call it someone else's. */
+const EXTENSION_SLACK_MS = 5000;
+
 export type LifecycleStatus = 'new' | 'running' | 'paused' | 'destroyed';
 
 export interface Lifecycle {
@@ -184,10 +187,35 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     idleTimer.unref();
   }
 
+  /**
+   * Another replica may be running this session now (the lease moved): it extended the E2B
+   * timeout past what we set last, or already paused it. Then leave the sandbox to it.
+   */
+  async function usedElsewhere(id: string): Promise<boolean> {
+    try {
+      const info = await E2BSdkSandbox.getInfo(id, connection);
+      if (info.state !== 'running') {
+        markStopped('paused');
+        return true;
+      }
+      return info.endAt.getTime() > lastExtended + options.timeoutMs + EXTENSION_SLACK_MS;
+    } catch (err) {
+      if (err instanceof SandboxNotFoundError) {
+        markStopped('paused'); // the next use finds out it vanished and re-creates it
+        return true;
+      }
+      return false;
+    }
+  }
+
   function pause(reason: 'idle' | 'requested' | 'shutdown'): Promise<void> {
     return serial(async () => {
       if (status !== 'running' || !sdk || (reason === 'idle' && inFlight > 0)) return;
       const instance = sdk;
+      if (reason !== 'requested' && (await usedElsewhere(instance.sandboxId))) {
+        if (reason === 'idle') scheduleIdlePause();
+        return;
+      }
       try {
         await instance.pause();
       } catch (err) {

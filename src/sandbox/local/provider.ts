@@ -3,7 +3,10 @@
  *
  * Layout under `dataDir`:
  *   workspaces/<sessionId>/            the session's /workspace (persists until destroy)
- *   workspaces/<sessionId>/.threadhand/tmp   its /tmp (persists with the workspace)
+ *   tmp/<sessionId>/                   its /tmp (persists with the workspace). Not inside the
+ *                                      workspace: bwrap resolves bind sources on the host, so a
+ *                                      source the sandbox can replace with a symlink would let
+ *                                      it mount any host path.
  *   sandboxes/<sessionId>.json         host-side metadata (environment, counters)
  *   envs/<environment>-<hash>/         npm/pip packages, shared by an environment's sessions
  *   run/<hash>.sock                    egress proxy sockets of `limited` sandboxes
@@ -61,6 +64,7 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
 
   const workspaceDir = (id: string) => join(dataDir, 'workspaces', id);
   const metaPath = (id: string) => join(dataDir, 'sandboxes', `${id}.json`);
+  const tmpDirOf = (id: string) => join(dataDir, 'tmp', id);
 
   function bwrapPath(): string {
     const path = options.bwrapPath ?? findExecutable('bwrap');
@@ -110,10 +114,11 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
     const envDir = await ensureEnvPackages({ dataDir, environment, bwrapPath: bwrap, logger, installEnv: options.installEnv, inflight: inflightInstalls });
 
     const workspace = workspaceDir(sessionId);
-    const tmpDir = join(workspace, '.threadhand', 'tmp');
+    const tmpDir = tmpDirOf(sessionId);
     let meta = readMeta(sessionId);
     if (!existsSync(workspace) || !meta) {
       const fresh = !existsSync(workspace);
+      mkdirSync(workspace, { recursive: true });
       mkdirSync(tmpDir, { recursive: true });
       meta = { sessionId, environment: environment.name, createdAt: new Date().toISOString(), provisions: 1, activeSeconds: 0 };
       writeMeta(meta);
@@ -204,6 +209,7 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
       await listeners.get(sessionId)?.close();
       listeners.delete(sessionId);
       rmSync(workspaceDir(sessionId), { recursive: true, force: true });
+      rmSync(tmpDirOf(sessionId), { recursive: true, force: true });
       rmSync(metaPath(sessionId), { force: true });
       logger.info({ sessionId }, 'sandbox destroyed');
     },

@@ -5,6 +5,7 @@
  * them, like everything in its PID namespace). File operations also run inside bwrap, so they
  * see exactly what commands see: a symlink in the workspace cannot reach host files.
  */
+import { mkdirSync } from 'node:fs';
 import type { Logger } from '../../logging.js';
 import { resolveSandboxPath, shellQuote } from '../paths.js';
 import {
@@ -59,6 +60,8 @@ export function createLocalSandbox(options: LocalSandboxOptions): LocalSandbox {
     execOptions: ExecOptions,
   ): Promise<RunProcessResult> {
     if (destroyed) throw new SandboxError('sandbox_failed', 'This sandbox was destroyed (its session was deleted).');
+    // Host-side directories the sandbox cannot reach; recreated if something removed them.
+    mkdirSync(options.tmpDir, { recursive: true });
     const controller = new AbortController();
     const forward = (): void => controller.abort();
     if (execOptions.signal?.aborted) controller.abort();
