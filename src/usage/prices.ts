@@ -25,6 +25,7 @@ export const DEFAULT_PRICES: PriceTable = {
   'claude-haiku': { input: 1, output: 5, cache_read: 0.1, cache_write: 1.25 },
   'claude-opus-4-5': { input: 5, output: 25, cache_read: 0.5, cache_write: 6.25 },
   'claude-opus-4-6': { input: 5, output: 25, cache_read: 0.5, cache_write: 6.25 },
+  'claude-opus-4-2025': { input: 15, output: 75, cache_read: 1.5, cache_write: 18.75 },
   'claude-opus-4-0': { input: 15, output: 75, cache_read: 1.5, cache_write: 18.75 },
   'claude-opus-4-1': { input: 15, output: 75, cache_read: 1.5, cache_write: 18.75 },
   'claude-opus-4-2': { input: 15, output: 75, cache_read: 1.5, cache_write: 18.75 },
