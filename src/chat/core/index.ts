@@ -5,3 +5,4 @@ export * from './summary.js';
 export * from './types.js';
 export * from './usage.js';
 export * from './view.js';
+export type { LogItem } from '../../store/types.js';

@@ -21,11 +21,16 @@ const deploy = (runs: string[]): Tool => ({
 });
 
 const buttonsOf = (components: unknown[]) =>
-  components.flatMap((row) => ((row as { components?: Array<{ custom_id: string; label: string }> }).components ?? []));
+  components.flatMap(
+    (row) => (row as { components?: Array<{ custom_id: string; label: string }> }).components ?? [],
+  );
 
 async function approvalCard(s: DiscordStack, threadId: string) {
   return until(
-    () => s.discord.botMessagesIn(threadId).find((m) => buttonsOf(m.components).some((b) => b.label === 'Approve')),
+    () =>
+      s.discord
+        .botMessagesIn(threadId)
+        .find((m) => buttonsOf(m.components).some((b) => b.label === 'Approve')),
     10_000,
     'an approval card',
   );
@@ -52,10 +57,14 @@ describe('Discord buttons: approve and deny the exact tool call', () => {
     expect(approve.custom_id).toBe(`th:approve:${sessionId}:${toolUse.id}`);
 
     const denied = discord.clickButton({ user: mallory, messageId: card.id, customId: approve.custom_id });
-    const refusal = await until(() => {
-      const id = discord.interaction(denied.id)?.originalMessageId;
-      return id ? discord.world.messages.get(id) : undefined;
-    }, 5000, 'the refusal');
+    const refusal = await until(
+      () => {
+        const id = discord.interaction(denied.id)?.originalMessageId;
+        return id ? discord.world.messages.get(id) : undefined;
+      },
+      5000,
+      'the refusal',
+    );
     expect(refusal.flags & 64).toBe(64);
     expect(refusal.content).toContain(`Only <@${alice.id}> or an operator`);
     expect(runs).toEqual([]);
@@ -65,7 +74,9 @@ describe('Discord buttons: approve and deny the exact tool call', () => {
     expect(discord.interaction(ok.id)?.acknowledged?.type).toBe(6);
     expect(runs).toEqual(['prod']);
     const confirmations = (await t.events(sessionId)).filter((e) => e.type === 'user.tool_confirmation');
-    expect(confirmations).toMatchObject([{ tool_use_id: toolUse.id, result: 'allow', author: { user_id: alice.id } }]);
+    expect(confirmations).toMatchObject([
+      { tool_use_id: toolUse.id, result: 'allow', author: { user_id: alice.id } },
+    ]);
     const updated = discord.world.messages.get(card.id)!;
     expect(updated.embeds[0]).toMatchObject({ footer: { text: 'done' } });
     expect(updated.components).toEqual([]);
@@ -88,7 +99,12 @@ describe('Discord buttons: approve and deny the exact tool call', () => {
     const threadId = await threadOn(discord, message.id);
     const card = await approvalCard(stack, threadId);
     const deny = buttonsOf(card.components).find((b) => b.label === 'Deny')!;
-    discord.clickButton({ user: mallory, roles: ['900000000000000001'], messageId: card.id, customId: deny.custom_id });
+    discord.clickButton({
+      user: mallory,
+      roles: ['900000000000000001'],
+      messageId: card.id,
+      customId: deny.custom_id,
+    });
     await footers(discord, threadId, 2);
     expect(runs).toEqual([]);
     expect(discord.world.messages.get(card.id)?.embeds[0]).toMatchObject({ footer: { text: 'denied' } });
@@ -98,7 +114,14 @@ describe('Discord buttons: approve and deny the exact tool call', () => {
 describe('Discord reactions', () => {
   it('🛑 from the starter interrupts a streaming answer within 1 s; others are ignored', async () => {
     stack = await startDiscordStack({
-      script: [{ content: [{ type: 'text', text: 'I will keep talking for a very long time about this.' }], chunkSize: 5, chunkDelayMs: 30, hang: true }],
+      script: [
+        {
+          content: [{ type: 'text', text: 'I will keep talking for a very long time about this.' }],
+          chunkSize: 5,
+          chunkDelayMs: 30,
+          hang: true,
+        },
+      ],
     });
     const { discord, t } = stack;
     const { message } = discord.postMessage({ user: alice, content: 'talk', mentionBot: true });
@@ -109,7 +132,11 @@ describe('Discord reactions', () => {
     discord.react({ user: mallory, messageId: streaming.id, emoji: '🛑' });
     discord.react({ user: alice, messageId: streaming.id, emoji: '🛑' });
     const reactedAt = Date.now();
-    await until(async () => (await t.events(sessionId)).some((e) => e.type === 'session.status_idle'), 5000, 'idle');
+    await until(
+      async () => (await t.events(sessionId)).some((e) => e.type === 'session.status_idle'),
+      5000,
+      'idle',
+    );
     expect(Date.now() - reactedAt).toBeLessThan(1000);
     const interrupts = (await t.events(sessionId)).filter((e) => e.type === 'user.interrupt');
     expect(interrupts).toMatchObject([{ author: { user_id: alice.id } }]);

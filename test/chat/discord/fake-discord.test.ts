@@ -28,7 +28,11 @@ describe('fake Discord with the real discord.js client', () => {
     const app = await client.application!.fetch();
     expect(app.id).toBe(fake.applicationId);
 
-    const got = new Promise<string>((resolve) => client!.on('messageCreate', (m) => { if (!m.author.bot) resolve(m.content); }));
+    const got = new Promise<string>((resolve) =>
+      client!.on('messageCreate', (m) => {
+        if (!m.author.bot) resolve(m.content);
+      }),
+    );
     fake.postMessage({ user: makeUser('42', 'alice'), content: 'hello', mentionBot: true });
     expect(await got).toContain('hello');
 

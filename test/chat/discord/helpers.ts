@@ -2,11 +2,21 @@
  * The whole stack for Discord tests: a real Threadhand (runtime, harness, SQLite) over the
  * fake model, the real discord.js client in `createDiscordService`, and the fake Discord.
  */
-import { createDiscordService, type DiscordConfigInput, type DiscordService } from '../../../src/chat/discord/index.js';
+import {
+  createDiscordService,
+  type DiscordConfigInput,
+  type DiscordService,
+} from '../../../src/chat/discord/index.js';
 import { createLogger, silentLogger } from '../../../src/logging.js';
 import type { Tool } from '../../../src/tools/types.js';
 import type { FakeScript } from '../../fakes/anthropic/types.js';
-import { type FakeDiscord, type FakeDiscordOptions, type FakeMessage, makeUser, startFakeDiscord } from '../../fakes/discord/index.js';
+import {
+  type FakeDiscord,
+  type FakeDiscordOptions,
+  type FakeMessage,
+  makeUser,
+  startFakeDiscord,
+} from '../../fakes/discord/index.js';
 import { startTestThreadhand, type TestThreadhand, until } from '../../helpers/threadhand.js';
 
 export { until };
@@ -23,7 +33,12 @@ export interface DiscordStack {
 }
 
 export async function startDiscordStack(
-  options: { script?: FakeScript; extraTools?: Tool[]; config?: DiscordConfigInput; fake?: FakeDiscordOptions } = {},
+  options: {
+    script?: FakeScript;
+    extraTools?: Tool[];
+    config?: DiscordConfigInput;
+    fake?: FakeDiscordOptions;
+  } = {},
 ): Promise<DiscordStack> {
   const t = await startTestThreadhand({
     script: options.script ?? [],
@@ -34,7 +49,9 @@ export async function startDiscordStack(
     createDiscordService({
       runtime: t.th.runtime,
       // THREADHAND_TEST_LOG=debug shows the service's logs when a test needs explaining.
-      logger: process.env.THREADHAND_TEST_LOG ? createLogger({ level: process.env.THREADHAND_TEST_LOG }) : silentLogger(),
+      logger: process.env.THREADHAND_TEST_LOG
+        ? createLogger({ level: process.env.THREADHAND_TEST_LOG })
+        : silentLogger(),
       token: discord.token,
       apiUrl: discord.url,
       kv: t.th.stores.kv,
@@ -67,10 +84,17 @@ export async function threadOn(discord: FakeDiscord, messageId: string): Promise
 }
 
 /** Waits for the bot's end-of-turn footer in a thread, `count` of them. */
-export async function footers(discord: FakeDiscord, channelId: string, count = 1, timeoutMs = 15_000): Promise<FakeMessage[]> {
+export async function footers(
+  discord: FakeDiscord,
+  channelId: string,
+  count = 1,
+  timeoutMs = 15_000,
+): Promise<FakeMessage[]> {
   return until(
     () => {
-      const found = discord.botMessagesIn(channelId).filter((m) => m.content.startsWith('-# ') || m.content.includes('\n-# '));
+      const found = discord
+        .botMessagesIn(channelId)
+        .filter((m) => m.content.startsWith('-# ') || m.content.includes('\n-# '));
       return found.length >= count ? found : undefined;
     },
     timeoutMs,

@@ -28,8 +28,19 @@ describe('Discord: a mention opens a thread bound to a session', () => {
     stack = await startDiscordStack({
       extraTools: [echo],
       script: [
-        { content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', name: 'echo', input: { text: 'hello' } }], usage: { input_tokens: 1200, output_tokens: 30 } },
-        { content: [{ type: 'text', text: answer }], chunkSize: 4, chunkDelayMs: 40, usage: { input_tokens: 1300, output_tokens: 40 } },
+        {
+          content: [
+            { type: 'text', text: 'Let me check.' },
+            { type: 'tool_use', name: 'echo', input: { text: 'hello' } },
+          ],
+          usage: { input_tokens: 1200, output_tokens: 30 },
+        },
+        {
+          content: [{ type: 'text', text: answer }],
+          chunkSize: 4,
+          chunkDelayMs: 40,
+          usage: { input_tokens: 1300, output_tokens: 40 },
+        },
       ],
     });
     const { discord } = stack;
@@ -44,7 +55,10 @@ describe('Discord: a mention opens a thread bound to a session', () => {
     expect(texts[0]).toBe('Let me check.');
     expect(texts).toContain(answer);
     const card = messages.find((m) => m.embeds.length > 0);
-    expect(card?.embeds[0]).toMatchObject({ title: expect.stringContaining('echo'), footer: { text: 'done' } });
+    expect(card?.embeds[0]).toMatchObject({
+      title: expect.stringContaining('echo'),
+      footer: { text: 'done' },
+    });
     expect(String(card?.embeds[0]?.description)).toContain('echo: hello');
     // The card was posted while running (with a Stop button) and updated in place.
     expect(card?.revisions.length).toBeGreaterThan(1);
@@ -57,12 +71,26 @@ describe('Discord: a mention opens a thread bound to a session', () => {
     expect(footer?.content).toMatch(/Done · 2,500 in · 70 out/);
     expect(discord.calls.some((c) => c.path === `/channels/${threadId}/typing`)).toBe(true);
     // Order in the thread: text, tool card, answer, footer.
-    expect(messages.map((m) => (m.embeds.length ? 'card' : m.content === answer ? 'answer' : m.content.startsWith('-#') ? 'footer' : 'text'))).toEqual(['text', 'card', 'answer', 'footer']);
+    expect(
+      messages.map((m) =>
+        m.embeds.length
+          ? 'card'
+          : m.content === answer
+            ? 'answer'
+            : m.content.startsWith('-#')
+              ? 'footer'
+              : 'text',
+      ),
+    ).toEqual(['text', 'card', 'answer', 'footer']);
   });
 
   it('continues the session when the starter writes in the thread, and works in DMs', async () => {
     stack = await startDiscordStack({
-      script: [{ content: [{ type: 'text', text: 'First answer.' }] }, { content: [{ type: 'text', text: 'Second answer.' }] }, { content: [{ type: 'text', text: 'DM answer.' }] }],
+      script: [
+        { content: [{ type: 'text', text: 'First answer.' }] },
+        { content: [{ type: 'text', text: 'Second answer.' }] },
+        { content: [{ type: 'text', text: 'DM answer.' }] },
+      ],
     });
     const { discord, t } = stack;
     const { message } = discord.postMessage({ user: alice, content: 'first', mentionBot: true });
@@ -77,6 +105,10 @@ describe('Discord: a mention opens a thread bound to a session', () => {
 
     const dm = discord.dmChannel(alice);
     discord.postMessage({ user: alice, channelId: dm.id, content: 'hi in private' });
-    await until(() => discord.botMessagesIn(dm.id).find((m) => m.content === 'DM answer.'), 10_000, 'the DM answer');
+    await until(
+      () => discord.botMessagesIn(dm.id).find((m) => m.content === 'DM answer.'),
+      10_000,
+      'the DM answer',
+    );
   });
 });

@@ -11,7 +11,9 @@ afterEach(async () => {
 describe('Discord rendering across restarts', () => {
   it('a restart mid-answer keeps editing the same message and posts nothing twice', async () => {
     const answer = 'This answer streams slowly so that the front door can restart in the middle of it.';
-    stack = await startDiscordStack({ script: [{ content: [{ type: 'text', text: answer }], chunkSize: 3, chunkDelayMs: 40 }] });
+    stack = await startDiscordStack({
+      script: [{ content: [{ type: 'text', text: answer }], chunkSize: 3, chunkDelayMs: 40 }],
+    });
     const { discord } = stack;
     const { message } = discord.postMessage({ user: alice, content: 'talk slowly', mentionBot: true });
     const threadId = await threadOn(discord, message.id);
@@ -28,7 +30,9 @@ describe('Discord rendering across restarts', () => {
     await stack.restart();
     discord.postMessage({ user: alice, content: 'unrelated chatter' });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const writes = discord.calls.slice(callsBefore).filter((c) => c.method === 'POST' || c.method === 'PATCH');
+    const writes = discord.calls
+      .slice(callsBefore)
+      .filter((c) => c.method === 'POST' || c.method === 'PATCH');
     expect(writes.map((w) => `${w.method} ${w.path} ${JSON.stringify(w.body).slice(0, 200)}`)).toEqual([]);
   });
 
@@ -47,7 +51,10 @@ describe('Discord rendering across restarts', () => {
     };
     stack = await startDiscordStack({
       extraTools: [tool],
-      script: [{ content: [{ type: 'tool_use', name: 'deploy', input: { target: 'staging' } }] }, { content: [{ type: 'text', text: 'Done.' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'deploy', input: { target: 'staging' } }] },
+        { content: [{ type: 'text', text: 'Done.' }] },
+      ],
     });
     const { discord } = stack;
     const { message } = discord.postMessage({ user: alice, content: 'deploy staging', mentionBot: true });

@@ -11,7 +11,12 @@ afterEach(async () => {
 
 describe('Discord delivery and safety', () => {
   it('answers a message once, even when the gateway redelivers it, also after a restart', async () => {
-    stack = await startDiscordStack({ script: [{ content: [{ type: 'text', text: 'Only once.' }] }, { content: [{ type: 'text', text: 'Twice?!' }] }] });
+    stack = await startDiscordStack({
+      script: [
+        { content: [{ type: 'text', text: 'Only once.' }] },
+        { content: [{ type: 'text', text: 'Twice?!' }] },
+      ],
+    });
     const { discord, t } = stack;
     const { message, payload } = discord.postMessage({ user: alice, content: 'hello', mentionBot: true });
     discord.dispatch('MESSAGE_CREATE', payload);
@@ -34,17 +39,24 @@ describe('Discord delivery and safety', () => {
   });
 
   it('waits out a REST 429 (Retry-After) and still delivers every message once', async () => {
-    stack = await startDiscordStack({ script: [{ content: [{ type: 'text', text: 'Despite the limit.' }] }] });
+    stack = await startDiscordStack({
+      script: [{ content: [{ type: 'text', text: 'Despite the limit.' }] }],
+    });
     const { discord } = stack;
     discord.rateLimit({ method: 'POST', path: /^\/channels\/\d+\/messages$/, retryAfter: 0.6, times: 1 });
     const { message } = discord.postMessage({ user: alice, content: 'go', mentionBot: true });
     const threadId = await threadOn(discord, message.id);
     await footers(discord, threadId);
-    const posts = discord.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${threadId}/messages`);
+    const posts = discord.calls.filter(
+      (c) => c.method === 'POST' && c.path === `/channels/${threadId}/messages`,
+    );
     expect(posts[0]?.status).toBe(429);
     expect(posts[1]?.status).toBe(200);
     expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(550);
-    expect(discord.botMessagesIn(threadId).map((m) => m.content)).toEqual(['Despite the limit.', expect.stringMatching(/^-# /)]);
+    expect(discord.botMessagesIn(threadId).map((m) => m.content)).toEqual([
+      'Despite the limit.',
+      expect.stringMatching(/^-# /),
+    ]);
   });
 
   it('never lets agent output ping @everyone, roles or users', async () => {
@@ -57,10 +69,15 @@ describe('Discord delivery and safety', () => {
     const shown = discord.botMessagesIn(threadId).find((m) => m.content === text);
     expect(shown).toBeDefined();
     expect(pingsOf(shown!)).toEqual({ everyone: false, users: [], roles: [] });
-    const writes = discord.calls.filter((c) => /\/messages(\/\d+)?$/.test(c.path) && (c.method === 'POST' || c.method === 'PATCH'));
+    const writes = discord.calls.filter(
+      (c) => /\/messages(\/\d+)?$/.test(c.path) && (c.method === 'POST' || c.method === 'PATCH'),
+    );
     expect(writes.length).toBeGreaterThan(1);
     for (const call of writes) {
-      expect((call.body as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [], replied_user: false });
+      expect((call.body as { allowed_mentions?: unknown }).allowed_mentions).toEqual({
+        parse: [],
+        replied_user: false,
+      });
     }
   });
 
@@ -79,7 +96,9 @@ describe('Discord delivery and safety', () => {
   });
 
   it('says which permissions are missing instead of failing silently', async () => {
-    stack = await startDiscordStack({ fake: { guilds: [{ everyonePermissions: DEFAULT_BOT_PERMISSIONS & ~Perm.CreatePublicThreads }] } });
+    stack = await startDiscordStack({
+      fake: { guilds: [{ everyonePermissions: DEFAULT_BOT_PERMISSIONS & ~Perm.CreatePublicThreads }] },
+    });
     const { discord, t } = stack;
     discord.postMessage({ user: alice, content: 'hi', mentionBot: true });
     const reply = await until(() => discord.botMessagesIn(discord.channel.id)[0], 5000, 'a reply');

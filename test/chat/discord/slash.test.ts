@@ -14,10 +14,20 @@ afterEach(async () => {
 
 describe('Discord slash commands', () => {
   it('/task defers within 3 s, then opens a thread on the reply and answers there', async () => {
-    stack = await startDiscordStack({ script: [{ content: [{ type: 'text', text: 'Task answer.' }], delayMs: 3500 }] });
+    stack = await startDiscordStack({
+      script: [{ content: [{ type: 'text', text: 'Task answer.' }], delayMs: 3500 }],
+    });
     const { discord } = stack;
-    const { id } = discord.runCommand({ user: alice, name: 'task', options: { prompt: 'summarise the repo' } });
-    const interaction = await until(() => discord.interaction(id)?.acknowledged && discord.interaction(id), 5000, 'the ack');
+    const { id } = discord.runCommand({
+      user: alice,
+      name: 'task',
+      options: { prompt: 'summarise the repo' },
+    });
+    const interaction = await until(
+      () => discord.interaction(id)?.acknowledged && discord.interaction(id),
+      5000,
+      'the ack',
+    );
     expect(interaction.acknowledged?.type).toBe(5);
     expect(interaction.acknowledged!.at - interaction.createdAt).toBeLessThan(3000);
     const replyId = await until(() => interaction.originalMessageId, 5000, 'the reply');
@@ -38,11 +48,15 @@ describe('Discord slash commands', () => {
 
     const reply = async (user: typeof alice, name: string, channelId: string) => {
       const { id } = discord.runCommand({ user, name, channelId });
-      const original = await until(() => {
-        const i = discord.interaction(id);
-        const m = i?.originalMessageId ? discord.world.messages.get(i.originalMessageId) : undefined;
-        return m && m.revisions.length > 1 ? m : undefined;
-      }, 5000, `/${name} reply`);
+      const original = await until(
+        () => {
+          const i = discord.interaction(id);
+          const m = i?.originalMessageId ? discord.world.messages.get(i.originalMessageId) : undefined;
+          return m && m.revisions.length > 1 ? m : undefined;
+        },
+        5000,
+        `/${name} reply`,
+      );
       expect(discord.interaction(id)?.acknowledged?.type).toBe(5);
       return original;
     };
@@ -66,7 +80,12 @@ describe('threadhand discord register', () => {
   it('sends the manifest to a guild or globally', async () => {
     bare = await startFakeDiscord();
     const manifest = await loadCommandManifest();
-    const guild = await registerDiscordCommands({ token: bare.token, apiUrl: bare.url, guildId: bare.guild.id, retries: 0 });
+    const guild = await registerDiscordCommands({
+      token: bare.token,
+      apiUrl: bare.url,
+      guildId: bare.guild.id,
+      retries: 0,
+    });
     expect(guild.scope).toBe(`guild ${bare.guild.id}`);
     const stored = bare.commands.get(bare.guild.id) ?? [];
     expect(stored.map((c) => c.name)).toEqual(['task', 'status', 'stop', 'sessions']);
@@ -74,7 +93,12 @@ describe('threadhand discord register', () => {
     const put = bare.calls.find((c) => c.method === 'PUT');
     expect(put?.path).toBe(`/applications/${bare.applicationId}/guilds/${bare.guild.id}/commands`);
     await registerDiscordCommands({ token: bare.token, apiUrl: bare.url, retries: 0 });
-    expect((bare.commands.get('global') ?? []).map((c) => c.name)).toEqual(['task', 'status', 'stop', 'sessions']);
+    expect((bare.commands.get('global') ?? []).map((c) => c.name)).toEqual([
+      'task',
+      'status',
+      'stop',
+      'sessions',
+    ]);
     await expect(registerDiscordCommands({ token: 'wrong', apiUrl: bare.url, retries: 0 })).rejects.toThrow();
   });
 });

@@ -73,7 +73,9 @@ describe('Discord: long answers', () => {
     const code = Array.from({ length: 150 }, (_, i) => `print("row number ${i}")`).join('\n');
     const answer = `${'Intro sentence here. '.repeat(60)}\n\n\`\`\`python\n${code}\n\`\`\`\n\nDone.`;
     expect(answer.length).toBeGreaterThan(4000);
-    stack = await startDiscordStack({ script: [{ content: [{ type: 'text', text: answer }], chunkSize: 400, chunkDelayMs: 20 }] });
+    stack = await startDiscordStack({
+      script: [{ content: [{ type: 'text', text: answer }], chunkSize: 400, chunkDelayMs: 20 }],
+    });
     const { discord } = stack;
     const { message } = discord.postMessage({ user: alice, content: 'print rows', mentionBot: true });
     const threadId = await threadOn(discord, message.id);
