@@ -57,7 +57,7 @@ describe('web console', { timeout: 60_000 }, () => {
 
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, 'session-view-phone');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await context.close();
   });
@@ -110,7 +110,7 @@ describe('web console', { timeout: 60_000 }, () => {
     expect(await page.getByText('No API key is configured').count()).toBe(0);
     await page.reload();
     await page.getByRole('heading', { name: 'Sessions' }).waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('threadhand.apiKey'))).toBe('th-web-key-1');
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('threadhand.apiKey')")).toBe('th-web-key-1');
     await until(async () => (await page.getByRole('button', { name: 'Sign out' }).count()) === 1, 5000, 'sign out button');
     await context.close();
   });

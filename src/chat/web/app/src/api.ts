@@ -107,7 +107,7 @@ export interface Session {
   updated_at: string;
   archived_at: string | null;
   /** Threadhand extension. */
-  threadhand?: { stop_reason?: StopReasonWire | null; event_count?: number; last_event_id?: string | null };
+  threadhand?: { stop_reason?: StopReasonWire | null; event_count?: number; last_event_id?: string | null; cost_usd?: number };
 }
 
 export interface Agent {
@@ -171,3 +171,9 @@ export function threadUrlOf(session: Session): string | null {
 
 export const totalTokens = (u: Usage | undefined): number =>
   u ? u.input_tokens + u.output_tokens + u.cache_read_input_tokens + (u.cache_creation?.ephemeral_5m_input_tokens ?? 0) + (u.cache_creation?.ephemeral_1h_input_tokens ?? 0) : 0;
+
+/** Cost as the server prices it (`threadhand.cost_usd`, when the server reports one). */
+export function costOf(session: Session): string | null {
+  const cost = session.threadhand?.cost_usd;
+  return typeof cost === 'number' ? `$${cost < 1 ? cost.toFixed(3) : cost.toFixed(2)}` : null;
+}

@@ -47,8 +47,14 @@ export interface TimelineState {
 const textOf = (content: ReadonlyArray<{ type: string; text?: string }> | undefined): string =>
   (content ?? []).map((b) => (b.type === 'text' ? (b.text ?? '') : `[${b.type}]`)).join('');
 
+/** The API's own author (the console, SDK clients) stays unnamed: it is "you". */
 const authorName = (a: { display_name?: string; user_id: string; platform: string } | undefined) =>
-  a ? `${a.display_name ?? a.user_id} (${a.platform})` : undefined;
+  a && !(a.platform === 'api' && a.user_id === 'api') ? `${a.display_name ?? a.user_id} (${a.platform})` : undefined;
+
+function by(author: Parameters<typeof authorName>[0]): { by?: string } {
+  const name = authorName(author);
+  return name ? { by: name } : {};
+}
 
 export class Timeline {
   private items: Item[] = [];
@@ -108,16 +114,16 @@ export class Timeline {
     this.lastEventId = event.id;
     switch (event.type) {
       case 'user.message':
-        this.items.push({ kind: 'user', id: event.id, text: textOf(event.content), at: event.processed_at, ...(event.author ? { by: authorName(event.author) } : {}) });
+        this.items.push({ kind: 'user', id: event.id, text: textOf(event.content), at: event.processed_at, ...by(event.author) });
         break;
       case 'user.interrupt':
-        this.items.push({ kind: 'interrupt', id: event.id, ...(event.author ? { by: authorName(event.author) } : {}) });
+        this.items.push({ kind: 'interrupt', id: event.id, ...by(event.author) });
         break;
       case 'user.tool_confirmation': {
         const at = this.indexOf(event.tool_use_id);
         const tool = this.items[at];
         if (tool?.kind === 'tool') {
-          this.items[at] = { ...tool, confirmation: { result: event.result, message: event.deny_message ?? null, ...(event.author ? { by: authorName(event.author) } : {}) } };
+          this.items[at] = { ...tool, confirmation: { result: event.result, message: event.deny_message ?? null, ...by(event.author) } };
         }
         this.pending = this.pending.filter((id) => id !== event.tool_use_id);
         break;

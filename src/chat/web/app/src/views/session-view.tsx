@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { ApiFailure, platformOf, type Session, sessions, threadUrlOf, totalTokens } from '../api.js';
+import { ApiFailure, costOf, platformOf, type Session, sessions, threadUrlOf, totalTokens } from '../api.js';
 import { TimelineItem } from '../components/timeline-item.js';
 import { Composer } from '../components/composer.js';
 import { tokens } from '../format.js';
@@ -99,6 +99,7 @@ export function SessionView({ id }: { id: string }) {
           <span>agent {session.agent.name}</span>
           <span>env {session.environment_id}</span>
           <span>{tokens(totalTokens(state.usage))} tokens</span>
+          {costOf(session) ? <span>{costOf(session)}</span> : null}
           <span className={`conn conn-${conn}`} role="status">{conn === 'open' ? 'live' : conn}</span>
         </p>
       </div>

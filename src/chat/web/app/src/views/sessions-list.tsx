@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { platformOf, type Session, sessions, threadUrlOf, totalTokens } from '../api.js';
+import { costOf, platformOf, type Session, sessions, threadUrlOf, totalTokens } from '../api.js';
 import { age, statusLabel, tokens } from '../format.js';
 
 const POLL_MS = 1500;
@@ -96,6 +96,7 @@ export function SessionsList() {
                 <span title="Environment">{s.environment_id}</span>
                 <span title={`Created ${new Date(s.created_at).toLocaleString()}`}>{age(s.created_at, now)} ago</span>
                 <span title="Tokens (input + output + cache)">{tokens(totalTokens(s.usage))} tokens</span>
+                {costOf(s) ? <span title="Cost">{costOf(s)}</span> : null}
               </span>
             </li>
           );
