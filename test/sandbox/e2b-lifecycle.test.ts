@@ -100,6 +100,20 @@ describe('E2B sandbox lifecycle', () => {
     expect((await sandbox.readFile('from-first.txt')).toString()).toBe('one');
   });
 
+  it('does not idle-pause a sandbox that another replica has taken over', async () => {
+    const id = newSessionId();
+    const { provider: first, events } = provider({ idlePauseMs: 400 });
+    await (await first.get(id, e2bEnvironment())).writeFile('a.txt', 'a');
+    const sandboxId = first.sandboxIdOf(id) ?? '';
+    // The second replica's connect pushes E2B's end time past anything the first one set.
+    const { provider: second } = provider();
+    const sandbox = await second.get(id, e2bEnvironment({ e2b: { timeout_seconds: 1200 } }));
+    await waitFor(() => fake.apiCalls('GET').filter((c) => c.sandboxId === sandboxId).length >= 2, 5000, 'two idle checks');
+    expect((await sandbox.exec('cat a.txt')).stdout).toBe('a');
+    expect(callsFor(sandboxId, '/pause')).toHaveLength(0);
+    expect(events.map((e) => e.type)).toEqual(['created']);
+  });
+
   it('re-creates a sandbox that vanished while running, with a notice', async () => {
     const created: string[] = [];
     const record = fileSandboxRecord(stateDir);
