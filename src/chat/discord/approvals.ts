@@ -31,11 +31,12 @@ export async function confirmTool(
         type: 'user.tool_confirmation',
         tool_use_id: toolUseId,
         result,
-        ...(result === 'deny' ? { deny_message: `Denied in Discord by ${author.display_name ?? author.user_id}.` } : {}),
+        ...(result === 'deny'
+          ? { deny_message: `Denied in Discord by ${author.display_name ?? author.user_id}.` }
+          : {}),
       },
     ],
     author,
   );
   return true;
 }
-

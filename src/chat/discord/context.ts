@@ -51,7 +51,8 @@ export interface Actor {
 
 export function isOperator(config: DiscordConfig, actor: Actor): boolean {
   return (
-    config.operatorUserIds.includes(actor.userId) || actor.roleIds.some((r) => config.operatorRoleIds.includes(r))
+    config.operatorUserIds.includes(actor.userId) ||
+    actor.roleIds.some((r) => config.operatorRoleIds.includes(r))
   );
 }
 

@@ -110,7 +110,9 @@ const STOP_LABEL: Record<string, string> = {
 /** The last message of a turn: how it ended, tokens used and what they cost. */
 export function turnFooter(turn: TurnView, model?: string): MessageBody {
   const ended =
-    turn.state === 'terminated' ? '⏹️ Session ended' : (STOP_LABEL[turn.stopReason?.type ?? 'end_turn'] ?? '✅ Done');
+    turn.state === 'terminated'
+      ? '⏹️ Session ended'
+      : (STOP_LABEL[turn.stopReason?.type ?? 'end_turn'] ?? '✅ Done');
   const lines: string[] = [];
   if (turn.error) lines.push(`⚠️ ${truncate(turn.error, 1500)}`);
   const usage = turn.usage.model_requests > 0 ? ` · ${formatUsage(turn.usage, model)}` : '';
@@ -120,7 +122,11 @@ export function turnFooter(turn: TurnView, model?: string): MessageBody {
 
 /** Plain text from the bot (replies, notices), never pinging anyone. */
 export function notice(content: string, ephemeral = false): MessageBody {
-  return { content: truncate(content, 2000), allowed_mentions: NO_PINGS, ...(ephemeral ? { flags: 64 } : {}) };
+  return {
+    content: truncate(content, 2000),
+    allowed_mentions: NO_PINGS,
+    ...(ephemeral ? { flags: 64 } : {}),
+  };
 }
 
 /** discord.js send/reply options for a plain notice that pings nobody. */

@@ -14,9 +14,9 @@ import {
   type User,
 } from 'discord.js';
 import { truncate } from '../core/index.js';
+import { confirmTool } from './approvals.js';
 import { type Actor, authorOf, type DiscordContext, mayControl, mayStart, roleIdsOf } from './context.js';
 import { say } from './format.js';
-import { confirmTool } from './approvals.js';
 
 /** Permissions the bot needs in a channel to open a thread there and work in it. */
 export const REQUIRED_CHANNEL_PERMISSIONS: Array<[bigint, string]> = [
@@ -76,7 +76,11 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
     if (bound) {
       if (!prompt) return;
       await ctx.runtime
-        .send(bound.sessionId, [{ type: 'user.message', content: [{ type: 'text', text: prompt }] }], authorOf(message.author))
+        .send(
+          bound.sessionId,
+          [{ type: 'user.message', content: [{ type: 'text', text: prompt }] }],
+          authorOf(message.author),
+        )
         .catch(async (error: unknown) => {
           if ((error as { code?: string }).code !== 'terminated') throw error;
           await message.reply(say('This session has ended. Mention me in a channel to start a new one.'));
@@ -88,7 +92,12 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
       return;
     }
     if (inDm) {
-      await ctx.startSession({ channelId: message.channelId, guildId: null, starter: authorOf(message.author), prompt });
+      await ctx.startSession({
+        channelId: message.channelId,
+        guildId: null,
+        starter: authorOf(message.author),
+        prompt,
+      });
       return;
     }
     const channel = message.channel;
@@ -105,7 +114,12 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
     }
     const threadId = inThread
       ? channel.id
-      : (await message.startThread({ name: threadName(prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay })).id;
+      : (
+          await message.startThread({
+            name: threadName(prompt),
+            autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
+          })
+        ).id;
     await ctx.startSession({
       channelId: threadId,
       guildId: message.guildId,
@@ -145,12 +159,19 @@ export async function handleReaction(
   const member = message.guild?.members.cache.get(user.id);
   const actor: Actor = { userId: user.id, roleIds: roleIdsOf(member) };
   if (!mayControl(ctx.config, actor, binding)) {
-    ctx.logger.info({ sessionId: binding.sessionId, userId: user.id, action }, 'discord: reaction from a user not allowed');
+    ctx.logger.info(
+      { sessionId: binding.sessionId, userId: user.id, action },
+      'discord: reaction from a user not allowed',
+    );
     return;
   }
   const key = `react:${message.id}:${user.id}:${emoji}:${Math.floor(Date.now() / 60_000)}`;
   if (!(await ctx.deliveries.claim(key))) return;
-  const author = authorOf({ id: user.id, username: user.username ?? user.id, globalName: user.globalName ?? null });
+  const author = authorOf({
+    id: user.id,
+    username: user.username ?? user.id,
+    globalName: user.globalName ?? null,
+  });
   if (action === 'stop') {
     await ctx.runtime.send(binding.sessionId, [{ type: 'user.interrupt' }], author);
     return;

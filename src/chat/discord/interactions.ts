@@ -11,8 +11,8 @@ import {
   ThreadAutoArchiveDuration,
 } from 'discord.js';
 import { truncate } from '../core/index.js';
-import { type Actor, authorOf, type DiscordContext, mayControl, mayStart, roleIdsOf } from './context.js';
 import { confirmTool } from './approvals.js';
+import { type Actor, authorOf, type DiscordContext, mayControl, mayStart, roleIdsOf } from './context.js';
 import { parseButtonId, say, sayPrivately } from './format.js';
 import { missingPermissions, threadName } from './inbound.js';
 
@@ -32,7 +32,11 @@ async function runTask(ctx: DiscordContext, interaction: ChatInputCommandInterac
   const author = authorOf(interaction.user);
   const bound = await ctx.sessionIn(interaction.channelId);
   if (bound) {
-    await ctx.runtime.send(bound.sessionId, [{ type: 'user.message', content: [{ type: 'text', text: prompt }] }], author);
+    await ctx.runtime.send(
+      bound.sessionId,
+      [{ type: 'user.message', content: [{ type: 'text', text: prompt }] }],
+      author,
+    );
     await interaction.editReply(say(`**Task:** ${truncate(prompt, 1900)}`));
     return;
   }
@@ -43,7 +47,9 @@ async function runTask(ctx: DiscordContext, interaction: ChatInputCommandInterac
   }
   const me = interaction.guild?.members.me;
   const channel = interaction.channel;
-  const missing = missingPermissions(me && channel && 'permissionsFor' in channel ? channel.permissionsFor(me) : null);
+  const missing = missingPermissions(
+    me && channel && 'permissionsFor' in channel ? channel.permissionsFor(me) : null,
+  );
   if (missing.length > 0 || !channel || channel.isThread()) {
     await interaction.editReply(
       say(
@@ -124,7 +130,9 @@ async function runButton(ctx: DiscordContext, interaction: ButtonInteraction): P
   }
   if (!mayControl(ctx.config, actorOf(interaction), binding)) {
     const what = action.action === 'stop' ? 'stop' : 'approve or deny tool calls in';
-    await interaction.reply(sayPrivately(`Only <@${binding.starterId}> or an operator can ${what} this session.`));
+    await interaction.reply(
+      sayPrivately(`Only <@${binding.starterId}> or an operator can ${what} this session.`),
+    );
     return;
   }
   await interaction.deferUpdate();
@@ -133,7 +141,13 @@ async function runButton(ctx: DiscordContext, interaction: ButtonInteraction): P
     await ctx.runtime.send(action.sessionId, [{ type: 'user.interrupt' }], author);
     return;
   }
-  const done = await confirmTool(ctx, action.sessionId, action.toolUseId, action.action === 'approve' ? 'allow' : 'deny', author);
+  const done = await confirmTool(
+    ctx,
+    action.sessionId,
+    action.toolUseId,
+    action.action === 'approve' ? 'allow' : 'deny',
+    author,
+  );
   if (!done) await interaction.followUp(sayPrivately('That tool call was already decided.'));
 }
 

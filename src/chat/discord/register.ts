@@ -7,7 +7,9 @@ import { z } from 'zod';
 
 const CommandOption = z
   .object({
-    name: z.string().regex(/^[-_\p{L}\p{N}]{1,32}$/u, 'option names are 1-32 lowercase letters, digits, - or _'),
+    name: z
+      .string()
+      .regex(/^[-_\p{L}\p{N}]{1,32}$/u, 'option names are 1-32 lowercase letters, digits, - or _'),
     type: z.number().int().min(1).max(11),
     description: z.string().min(1).max(100),
     required: z.boolean().optional(),
@@ -16,7 +18,9 @@ const CommandOption = z
 
 const Command = z
   .object({
-    name: z.string().regex(/^[-_\p{L}\p{N}]{1,32}$/u, 'command names are 1-32 lowercase letters, digits, - or _'),
+    name: z
+      .string()
+      .regex(/^[-_\p{L}\p{N}]{1,32}$/u, 'command names are 1-32 lowercase letters, digits, - or _'),
     type: z.number().int().optional(),
     description: z.string().min(1).max(100),
     options: z.array(CommandOption).max(25).optional(),
@@ -27,9 +31,10 @@ export const CommandManifest = z.array(Command).min(1).max(100);
 export type CommandManifest = z.infer<typeof CommandManifest>;
 
 /** The shipped manifest, from `src/` (tsx, vitest) or from the compiled `dist/src/`. */
-export const DEFAULT_MANIFEST_PATH = ['../../../', '../../../../']
-  .map((up) => fileURLToPath(new URL(`${up}manifests/discord-commands.json`, import.meta.url)))
-  .find((path) => existsSync(path)) ?? 'manifests/discord-commands.json';
+export const DEFAULT_MANIFEST_PATH =
+  ['../../../', '../../../../']
+    .map((up) => fileURLToPath(new URL(`${up}manifests/discord-commands.json`, import.meta.url)))
+    .find((path) => existsSync(path)) ?? 'manifests/discord-commands.json';
 
 export async function loadCommandManifest(path = DEFAULT_MANIFEST_PATH): Promise<CommandManifest> {
   let raw: unknown;

@@ -178,10 +178,14 @@ export function createThreadRenderer(options: ThreadRendererOptions): ThreadRend
     const busy = turn?.state === 'running' && (activity === 'thinking' || activity === 'tool');
     if (!busy || Date.now() - lastTyping < typingEvery) return;
     lastTyping = Date.now();
-    await call(() => io.typing(channelId)).catch((error: unknown) => log.debug({ err: error }, 'typing failed'));
+    await call(() => io.typing(channelId)).catch((error: unknown) =>
+      log.debug({ err: error }, 'typing failed'),
+    );
   }
 
-  const throttle = createThrottle(draw, options.throttleMs, (error) => log.warn({ err: error }, 'discord draw failed'));
+  const throttle = createThrottle(draw, options.throttleMs, (error) =>
+    log.warn({ err: error }, 'discord draw failed'),
+  );
 
   // Structural changes (a new turn, a tool, the end) are drawn at once; text growth is throttled.
   const structural = (item: LogItem) => item.kind === 'event' && item.event.type !== 'agent.message';

@@ -66,7 +66,9 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
 
   const io: DiscordIO = {
     async post(channelId, body) {
-      const message = (await requireClient().rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
+      const message = (await requireClient().rest.post(Routes.channelMessages(channelId), {
+        body,
+      })) as APIMessage;
       return message.id;
     },
     async edit(channelId, messageId, body) {
@@ -85,7 +87,9 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
   async function modelOf(sessionId: string): Promise<string | undefined> {
     const session = await runtime.stores.log.getSession(sessionId);
     if (!session) return undefined;
-    const agent = await runtime.catalog.getAgent(session.agent_id, session.agent_version).catch(() => undefined);
+    const agent = await runtime.catalog
+      .getAgent(session.agent_id, session.agent_version)
+      .catch(() => undefined);
     return agent ? modelId(agent.config) : undefined;
   }
 
@@ -128,12 +132,21 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
         binding: { platform: 'discord', thread: channelId, ...(url ? { url } : {}) },
         metadata: { 'discord.starter': starter.user_id, ...(guildId ? { 'discord.guild': guildId } : {}) },
       });
-      const binding: SessionBinding = { sessionId: session.id, channelId, guildId, starterId: starter.user_id };
+      const binding: SessionBinding = {
+        sessionId: session.id,
+        channelId,
+        guildId,
+        starterId: starter.user_id,
+      };
       await bindings.set(session.id, binding);
       await markActive(session.id);
       await draw(binding);
       // Sent after the renderer follows, so the first words are drawn as they stream.
-      await runtime.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: prompt }] }], starter);
+      await runtime.send(
+        session.id,
+        [{ type: 'user.message', content: [{ type: 'text', text: prompt }] }],
+        starter,
+      );
       logger.info({ sessionId: session.id, thread: channelId }, 'discord session started');
       return binding;
     },
@@ -159,18 +172,31 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
       const c = new Client({
         intents: DISCORD_INTENTS,
         // Partials let DMs and reactions on messages sent before a restart reach us.
-        partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User, Partials.GuildMember],
+        partials: [
+          Partials.Channel,
+          Partials.Message,
+          Partials.Reaction,
+          Partials.User,
+          Partials.GuildMember,
+        ],
         allowedMentions: { parse: [], repliedUser: false },
         rest: { ...(options.apiUrl ? { api: options.apiUrl } : {}), ...options.rest },
       });
       client = c;
       const full: DiscordContext = { ...ctx, client: c };
       c.on(Events.MessageCreate, (message) => guard('a message', () => handleMessage(full, message)));
-      c.on(Events.InteractionCreate, (interaction) => guard('an interaction', () => handleInteraction(full, interaction)));
-      c.on(Events.MessageReactionAdd, (reaction, user) => guard('a reaction', () => handleReaction(full, reaction, user)));
+      c.on(Events.InteractionCreate, (interaction) =>
+        guard('an interaction', () => handleInteraction(full, interaction)),
+      );
+      c.on(Events.MessageReactionAdd, (reaction, user) =>
+        guard('a reaction', () => handleReaction(full, reaction, user)),
+      );
       c.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
       c.rest.on('rateLimited', (info) =>
-        logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'discord REST rate limited'),
+        logger.warn(
+          { route: info.route, retryAfter: info.retryAfter, global: info.global },
+          'discord REST rate limited',
+        ),
       );
       const readyPromise = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -189,9 +215,12 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
         await c.destroy();
         client = null;
         const code = (error as { code?: string }).code;
-        if (code === 'TokenInvalid') throw new Error('DISCORD_TOKEN was refused by Discord: check the bot token.');
+        if (code === 'TokenInvalid')
+          throw new Error('DISCORD_TOKEN was refused by Discord: check the bot token.');
         if (code === 'DisallowedIntents') {
-          throw new Error('Discord refused the gateway intents: enable Message Content in the Developer Portal.');
+          throw new Error(
+            'Discord refused the gateway intents: enable Message Content in the Developer Portal.',
+          );
         }
         throw error;
       }

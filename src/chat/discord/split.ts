@@ -23,7 +23,11 @@ export function openFence(text: string): string | null {
     if (!match) continue;
     const marker = match[1] as string;
     if (!open) open = { marker, line: line.trim() };
-    else if (marker.startsWith(open.marker.slice(0, 3)) && marker.length >= open.marker.length && !match[2]?.trim()) {
+    else if (
+      marker.startsWith(open.marker.slice(0, 3)) &&
+      marker.length >= open.marker.length &&
+      !match[2]?.trim()
+    ) {
       open = null;
     }
   }

@@ -15,15 +15,22 @@ export function discordCommand(options: DiscordCommandOptions = {}): Command {
   discord
     .command('register')
     .description('Register the slash commands in manifests/discord-commands.json with Discord')
-    .option('--guild <id>', 'register in one guild (shows at once) instead of globally (can take up to an hour)')
+    .option(
+      '--guild <id>',
+      'register in one guild (shows at once) instead of globally (can take up to an hour)',
+    )
     .option('--manifest <path>', 'command definitions to send (default: the shipped manifest)')
     .action(async (opts: { guild?: string; manifest?: string }) => {
       const token = env.DISCORD_TOKEN?.trim();
       if (!token) {
-        throw new Error('DISCORD_TOKEN is not set: export the bot token from the Developer Portal (Bot -> Reset Token) and run again.');
+        throw new Error(
+          'DISCORD_TOKEN is not set: export the bot token from the Developer Portal (Bot -> Reset Token) and run again.',
+        );
       }
       if (opts.guild !== undefined && !/^\d+$/.test(opts.guild)) {
-        throw new Error(`--guild must be a guild id (a number), not "${opts.guild}": copy it with Developer Mode on.`);
+        throw new Error(
+          `--guild must be a guild id (a number), not "${opts.guild}": copy it with Developer Mode on.`,
+        );
       }
       const apiUrl = env.DISCORD_API_URL?.trim();
       const result = await registerDiscordCommands({
@@ -32,7 +39,9 @@ export function discordCommand(options: DiscordCommandOptions = {}): Command {
         ...(opts.guild ? { guildId: opts.guild } : {}),
         ...(opts.manifest ? { manifestPath: opts.manifest } : {}),
       });
-      out(`Registered ${result.commands.length} commands (${result.scope}) for application ${result.applicationId}:`);
+      out(
+        `Registered ${result.commands.length} commands (${result.scope}) for application ${result.applicationId}:`,
+      );
       for (const command of result.commands) out(`  /${command.name}`);
     });
   return discord;

@@ -47,7 +47,8 @@ export function createGateway(world: FakeDiscordWorld, options: GatewayOptions =
     const inGuild = typeof d.guild_id === 'string';
     if (t === 'MESSAGE_CREATE' || t === 'MESSAGE_UPDATE') {
       if (!(intents & (inGuild ? Intent.GuildMessages : Intent.DirectMessages))) return null;
-      const mentionsBot = Array.isArray(d.mentions) && d.mentions.some((u) => (u as { id?: string }).id === world.bot.id);
+      const mentionsBot =
+        Array.isArray(d.mentions) && d.mentions.some((u) => (u as { id?: string }).id === world.bot.id);
       const own = (d.author as { id?: string } | undefined)?.id === world.bot.id;
       // Without the privileged MessageContent intent, guild messages arrive with empty content.
       if (!(intents & Intent.MessageContent) && inGuild && !mentionsBot && !own) {
@@ -75,7 +76,12 @@ export function createGateway(world: FakeDiscordWorld, options: GatewayOptions =
     const conn: Connection = { socket, intents: null, seq: 0 };
     connections.add(conn);
     socket.on('close', () => connections.delete(conn));
-    send(conn, { op: 10, d: { heartbeat_interval: options.heartbeatIntervalMs ?? 10_000 }, s: null, t: null });
+    send(conn, {
+      op: 10,
+      d: { heartbeat_interval: options.heartbeatIntervalMs ?? 10_000 },
+      s: null,
+      t: null,
+    });
     socket.on('message', (raw) => {
       let packet: { op?: number; d?: Record<string, unknown> };
       try {

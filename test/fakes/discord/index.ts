@@ -9,8 +9,8 @@ import { createRestHandler, type RecordedCall } from './rest.js';
 import { type FakeMessage, type FakeUser, makeUser, messageJson, pingsOf, snowflake } from './state.js';
 import { FakeDiscordWorld, type WorldOptions } from './world.js';
 
-export { Intent, type RecordedCall, type FakeMessage, type FakeUser, makeUser, pingsOf, snowflake };
 export { DEFAULT_BOT_PERMISSIONS, Perm } from './state.js';
+export { type FakeMessage, type FakeUser, Intent, makeUser, pingsOf, type RecordedCall, snowflake };
 
 export interface FakeDiscordOptions extends Partial<WorldOptions>, GatewayOptions {}
 
@@ -126,7 +126,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
 
   /** A person runs a slash command. */
   function runCommand(
-    ctx: UserContext & { channelId?: string; name: string; options?: Record<string, string | number | boolean> },
+    ctx: UserContext & {
+      channelId?: string;
+      name: string;
+      options?: Record<string, string | number | boolean>;
+    },
   ) {
     const channelId = ctx.channelId ?? firstChannel!.id;
     world.users.set(ctx.user.id, ctx.user);
@@ -138,7 +142,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
         id: snowflake(),
         name: ctx.name,
         type: 1,
-        options: Object.entries(ctx.options ?? {}).map(([name, value]) => ({ name, type: optionType(value), value })),
+        options: Object.entries(ctx.options ?? {}).map(([name, value]) => ({
+          name,
+          type: optionType(value),
+          value,
+        })),
       },
     };
     gateway.dispatch('INTERACTION_CREATE', payload);

@@ -38,7 +38,10 @@ type Reply = { status: number; body?: unknown; headers?: Record<string, string> 
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
 const noContent: Reply = { status: 204 };
-const notFound = (what: string, code: number): Reply => ({ status: 404, body: { message: `Unknown ${what}`, code } });
+const notFound = (what: string, code: number): Reply => ({
+  status: 404,
+  body: { message: `Unknown ${what}`, code },
+});
 
 function formError(errors: Json): Reply {
   return { status: 400, body: { message: 'Invalid Form Body', code: 50035, errors } };
@@ -79,7 +82,12 @@ export function createRestHandler(world: FakeDiscordWorld) {
   const calls: RecordedCall[] = [];
   const rateLimits: RateLimitRule[] = [];
 
-  function newMessage(channel: FakeChannel, author: FakeUser, body: Json, extra: Partial<FakeMessage> = {}): FakeMessage {
+  function newMessage(
+    channel: FakeChannel,
+    author: FakeUser,
+    body: Json,
+    extra: Partial<FakeMessage> = {},
+  ): FakeMessage {
     const now = Date.now();
     const message: FakeMessage = {
       id: snowflake(),
@@ -90,7 +98,9 @@ export function createRestHandler(world: FakeDiscordWorld) {
       embeds: Array.isArray(body.embeds) ? (body.embeds as Json[]) : [],
       components: Array.isArray(body.components) ? (body.components as Json[]) : [],
       flags: typeof body.flags === 'number' ? body.flags : 0,
-      ...(body.allowed_mentions ? { allowed_mentions: body.allowed_mentions as FakeMessage['allowed_mentions'] } : {}),
+      ...(body.allowed_mentions
+        ? { allowed_mentions: body.allowed_mentions as FakeMessage['allowed_mentions'] }
+        : {}),
       ...(body.message_reference ? { message_reference: body.message_reference } : {}),
       timestamp: new Date(now).toISOString(),
       edited_timestamp: null,
@@ -98,7 +108,12 @@ export function createRestHandler(world: FakeDiscordWorld) {
       deleted: false,
       ...extra,
     };
-    message.revisions.push({ content: message.content, embeds: message.embeds, components: message.components, at: now });
+    message.revisions.push({
+      content: message.content,
+      embeds: message.embeds,
+      components: message.components,
+      at: now,
+    });
     world.messages.set(message.id, message);
     return message;
   }
@@ -107,7 +122,8 @@ export function createRestHandler(world: FakeDiscordWorld) {
     if (typeof body.content === 'string') message.content = body.content;
     if (Array.isArray(body.embeds)) message.embeds = body.embeds as Json[];
     if (Array.isArray(body.components)) message.components = body.components as Json[];
-    if (body.allowed_mentions) message.allowed_mentions = body.allowed_mentions as FakeMessage['allowed_mentions'];
+    if (body.allowed_mentions)
+      message.allowed_mentions = body.allowed_mentions as FakeMessage['allowed_mentions'];
     message.edited_timestamp = new Date().toISOString();
     message.revisions.push({
       content: message.content,
@@ -136,7 +152,11 @@ export function createRestHandler(world: FakeDiscordWorld) {
     return {
       status: 429,
       headers,
-      body: { message: 'You are being rate limited.', retry_after: rule.retryAfter, global: rule.global ?? false },
+      body: {
+        message: 'You are being rate limited.',
+        retry_after: rule.retryAfter,
+        global: rule.global ?? false,
+      },
     };
   }
 
@@ -182,7 +202,13 @@ export function createRestHandler(world: FakeDiscordWorld) {
     });
   }
 
-  function webhook(method: string, appId: string, token: string, messageId: string | undefined, body: Json): Reply {
+  function webhook(
+    method: string,
+    appId: string,
+    token: string,
+    messageId: string | undefined,
+    body: Json,
+  ): Reply {
     if (appId !== world.applicationId) return notFound('webhook', 10015);
     const interaction = [...world.interactions.values()].find((i) => i.token === token);
     if (!interaction) return notFound('webhook', 10015);
@@ -211,14 +237,28 @@ export function createRestHandler(world: FakeDiscordWorld) {
     return notFound('route', 0);
   }
 
-  function route(method: string, path: string, query: Record<string, string>, body: Json, authorized: boolean): Reply {
+  function route(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: Json,
+    authorized: boolean,
+  ): Reply {
     let m: RegExpMatchArray | null;
     // Interaction callbacks and webhooks are authenticated by their token, not the bot token.
-    if ((m = path.match(/^\/interactions\/(\d+)\/([^/]+)\/callback$/)) && method === 'POST') {
+    m = path.match(/^\/interactions\/(\d+)\/([^/]+)\/callback$/);
+    if (m && method === 'POST') {
       return interactionCallback(m[1] as string, m[2] as string, body, query.with_response === 'true');
     }
-    if ((m = path.match(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/))) {
-      return webhook(method, m[1] as string, m[2] as string, m[3] === undefined ? undefined : decodeURIComponent(m[3]), body);
+    m = path.match(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/);
+    if (m) {
+      return webhook(
+        method,
+        m[1] as string,
+        m[2] as string,
+        m[3] === undefined ? undefined : decodeURIComponent(m[3]),
+        body,
+      );
     }
     if (!authorized) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
 
@@ -238,7 +278,8 @@ export function createRestHandler(world: FakeDiscordWorld) {
       const recipient = String(body.recipient_id ?? '');
       return ok(world.dmChannel(world.users.get(recipient) ?? makeUser(recipient, `user${recipient}`)));
     }
-    if ((m = path.match(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
+    m = path.match(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/);
+    if (m) {
       if (m[1] !== world.applicationId) return notFound('application', 10002);
       const scope = m[2] ?? 'global';
       if (method === 'PUT') {
@@ -257,14 +298,17 @@ export function createRestHandler(world: FakeDiscordWorld) {
       }
       if (method === 'GET') return ok(world.commands.get(scope) ?? []);
     }
-    if ((m = path.match(/^\/channels\/(\d+)$/)) && method === 'GET') {
+    m = path.match(/^\/channels\/(\d+)$/);
+    if (m && method === 'GET') {
       const channel = world.channel(m[1] as string);
       return channel ? ok(channel) : notFound('channel', 10003);
     }
-    if ((m = path.match(/^\/channels\/(\d+)\/typing$/)) && method === 'POST') {
+    m = path.match(/^\/channels\/(\d+)\/typing$/);
+    if (m && method === 'POST') {
       return world.channel(m[1] as string) ? noContent : notFound('channel', 10003);
     }
-    if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') {
+    m = path.match(/^\/channels\/(\d+)\/messages$/);
+    if (m && method === 'POST') {
       const channel = world.channel(m[1] as string);
       if (!channel) return notFound('channel', 10003);
       const invalid = validateMessage(body);
@@ -276,13 +320,17 @@ export function createRestHandler(world: FakeDiscordWorld) {
       world.echo(message);
       return ok(messageJson(message));
     }
-    if ((m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)$/))) {
+    m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)$/);
+    if (m) {
       const message = world.messages.get(m[2] as string);
       if (!message || message.channel_id !== m[1] || message.deleted) return notFound('message', 10008);
       if (method === 'GET') return ok(messageJson(message));
       if (method === 'PATCH') {
         if (message.author.id !== world.bot.id) {
-          return { status: 403, body: { message: 'Cannot edit a message authored by another user', code: 50005 } };
+          return {
+            status: 403,
+            body: { message: 'Cannot edit a message authored by another user', code: 50005 },
+          };
         }
         const invalid = validateMessage(body);
         if (invalid) return invalid;
@@ -293,21 +341,27 @@ export function createRestHandler(world: FakeDiscordWorld) {
         return noContent;
       }
     }
-    if ((m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/threads$/)) && method === 'POST') {
+    m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/threads$/);
+    if (m && method === 'POST') {
       const parent = world.channel(m[1] as string);
       const message = world.messages.get(m[2] as string);
       if (!parent || !message) return notFound('message', 10008);
       if (world.channel(message.id)) {
-        return { status: 400, body: { message: 'A thread has already been created for this message', code: 160004 } };
+        return {
+          status: 400,
+          body: { message: 'A thread has already been created for this message', code: 160004 },
+        };
       }
       return ok(world.createThread(parent, String(body.name ?? 'thread'), message.id));
     }
-    if ((m = path.match(/^\/channels\/(\d+)\/threads$/)) && method === 'POST') {
+    m = path.match(/^\/channels\/(\d+)\/threads$/);
+    if (m && method === 'POST') {
       const parent = world.channel(m[1] as string);
       if (!parent) return notFound('channel', 10003);
       return ok(world.createThread(parent, String(body.name ?? 'thread'), snowflake()));
     }
-    if ((m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/))) {
+    m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/);
+    if (m) {
       const message = world.messages.get(m[2] as string);
       if (!message) return notFound('message', 10008);
       const emoji = decodeURIComponent(m[3] as string);
@@ -343,7 +397,8 @@ export function createRestHandler(world: FakeDiscordWorld) {
     const reply = rateLimited(method, path) ?? route(method, path, query, body, authorized);
     calls.push({ method, path, query, body, status: reply.status, at: Date.now() });
     // Like Discord, a 204 has no body and no JSON content type (discord.js would try to parse it).
-    const type: Record<string, string> = reply.body === undefined ? {} : { 'content-type': 'application/json' };
+    const type: Record<string, string> =
+      reply.body === undefined ? {} : { 'content-type': 'application/json' };
     res.writeHead(reply.status, { ...type, ...reply.headers });
     res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
   }

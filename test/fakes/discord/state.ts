@@ -43,7 +43,14 @@ export interface FakeUser {
 }
 
 export function makeUser(id: string, username: string, bot = false): FakeUser {
-  return { id, username, global_name: username, discriminator: '0', avatar: null, ...(bot ? { bot: true } : {}) };
+  return {
+    id,
+    username,
+    global_name: username,
+    discriminator: '0',
+    avatar: null,
+    ...(bot ? { bot: true } : {}),
+  };
 }
 
 export interface FakeChannel {
@@ -55,7 +62,12 @@ export interface FakeChannel {
   position?: number;
   permission_overwrites?: unknown[];
   owner_id?: string;
-  thread_metadata?: { archived: boolean; auto_archive_duration: number; archive_timestamp: string; locked: boolean };
+  thread_metadata?: {
+    archived: boolean;
+    auto_archive_duration: number;
+    archive_timestamp: string;
+    locked: boolean;
+  };
   recipients?: FakeUser[];
   last_message_id?: string | null;
 }
@@ -137,7 +149,11 @@ export function messageJson(m: FakeMessage): Record<string, unknown> {
   };
 }
 
-export function guildCreatePayload(guild: FakeGuild, bot: FakeUser, threads: FakeChannel[]): Record<string, unknown> {
+export function guildCreatePayload(
+  guild: FakeGuild,
+  bot: FakeUser,
+  threads: FakeChannel[],
+): Record<string, unknown> {
   const now = new Date().toISOString();
   return {
     id: guild.id,

@@ -25,7 +25,13 @@ export interface WorldOptions {
   token: string;
   botId?: string;
   applicationId?: string;
-  guilds?: Array<{ id?: string; name?: string; channels?: string[]; everyonePermissions?: bigint; roleIds?: string[] }>;
+  guilds?: Array<{
+    id?: string;
+    name?: string;
+    channels?: string[];
+    everyonePermissions?: bigint;
+    roleIds?: string[];
+  }>;
 }
 
 /** Everything the fake REST API and gateway share. */
@@ -59,7 +65,12 @@ export class FakeDiscordWorld {
         everyonePermissions: spec.everyonePermissions ?? DEFAULT_BOT_PERMISSIONS,
         roles: [
           { id, name: '@everyone', permissions: '0', position: 0 },
-          ...(spec.roleIds ?? []).map((roleId, i) => ({ id: roleId, name: `role${i + 1}`, permissions: '0', position: i + 1 })),
+          ...(spec.roleIds ?? []).map((roleId, i) => ({
+            id: roleId,
+            name: `role${i + 1}`,
+            permissions: '0',
+            position: i + 1,
+          })),
         ],
         channels: (spec.channels ?? ['general']).map((name, i) => ({
           id: snowflake(),
@@ -106,7 +117,13 @@ export class FakeDiscordWorld {
     this.users.set(user.id, user);
     const existing = [...this.dms.values()].find((c) => c.recipients?.[0]?.id === user.id);
     if (existing) return existing;
-    const channel: FakeChannel = { id: snowflake(), type: 1, name: '', recipients: [user], last_message_id: null };
+    const channel: FakeChannel = {
+      id: snowflake(),
+      type: 1,
+      name: '',
+      recipients: [user],
+      last_message_id: null,
+    };
     this.dms.set(channel.id, channel);
     return channel;
   }
@@ -134,6 +151,9 @@ export class FakeDiscordWorld {
 
   /** Discord sends the bot its own messages over the gateway; a bot must ignore them. */
   echo(message: FakeMessage): void {
-    this.dispatch('MESSAGE_CREATE', { ...messageJson(message), channel_type: this.channel(message.channel_id)?.type ?? 0 });
+    this.dispatch('MESSAGE_CREATE', {
+      ...messageJson(message),
+      channel_type: this.channel(message.channel_id)?.type ?? 0,
+    });
   }
 }
