@@ -2,20 +2,25 @@
  * A real Threadhand (SQLite stores, harness, worker, runtime, fake model server) with the API
  * mounted on the shared HTTP app, and the official SDK pointed at it.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import { Redis } from 'ioredis';
 import { createHttpApp, type HttpServer, startHttpServer } from '../../src/api/http.js';
 import { type ApiRoutes, createApiRoutes } from '../../src/api/index.js';
 import { createLayeredCatalog } from '../../src/api/records.js';
 import { AgentConfig, EnvironmentConfig } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/logging.js';
+import { createRedisStores, deleteRedisPrefix } from '../../src/store/redis/index.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
+import type { Stores } from '../../src/store/types.js';
 import type { FakeScript } from '../fakes/anthropic/server.js';
 import { startTestThreadhand, staticCatalog, type TestThreadhand } from '../helpers/threadhand.js';
 
 export const API_KEY = 'th-test-key-1';
+export const REDIS_URL = process.env.THREADHAND_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface ApiHarness {
   t: TestThreadhand;
@@ -28,10 +33,21 @@ export interface ApiHarness {
 }
 
 export async function startApi(
-  options: { script?: FakeScript; keepAliveMs?: number; apiKeys?: string[]; maxBodyBytes?: number } = {},
+  options: {
+    script?: FakeScript;
+    keepAliveMs?: number;
+    apiKeys?: string[];
+    maxBodyBytes?: number;
+    backend?: 'sqlite' | 'redis';
+  } = {},
 ): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'threadhand-api-'));
-  const stores = createSqliteStores({ dir });
+  const redisPrefix = `th-api-test:${randomBytes(6).toString('hex')}:`;
+  // Real Redis when asked (a missing server fails the test, never skips it).
+  const stores: Stores =
+    options.backend === 'redis'
+      ? await createRedisStores({ url: REDIS_URL, prefix: redisPrefix, queue: { closeTimeoutMs: 5000 } })
+      : createSqliteStores({ dir });
   const yaml = staticCatalog(
     [AgentConfig.parse({ name: 'helper', model: 'claude-test', system: 'You help.' })],
     [EnvironmentConfig.parse({ name: 'default' })],
@@ -73,6 +89,14 @@ export async function startApi(
       await server.close();
       await t.close();
       rmSync(dir, { recursive: true, force: true });
+      if (options.backend === 'redis') {
+        const admin = new Redis(REDIS_URL);
+        try {
+          await deleteRedisPrefix(admin, redisPrefix);
+        } finally {
+          admin.disconnect();
+        }
+      }
     },
   };
 }

@@ -170,36 +170,39 @@ describe('sessions', () => {
     expect(overrides.message).toMatch(/not supported/);
   });
 
-  it('pages sessions both ways and filters by status', async () => {
-    h = await startApi();
-    const { client } = h;
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++)
-      ids.push(
-        (await client.beta.sessions.create({ agent: 'helper', environment_id: 'default', title: `s${i}` }))
-          .id,
-      );
-    await h.t.th.runtime.terminate(ids[0] as string);
+  it.each(['sqlite', 'redis'] as const)(
+    'pages sessions both ways and filters by status (%s)',
+    async (backend) => {
+      h = await startApi({ backend });
+      const { client } = h;
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++)
+        ids.push(
+          (await client.beta.sessions.create({ agent: 'helper', environment_id: 'default', title: `s${i}` }))
+            .id,
+        );
+      await h.t.th.runtime.terminate(ids[0] as string);
 
-    const asc = await client.beta.sessions.list({ limit: 2, order: 'asc' });
-    expect(asc.data.map((s) => s.id)).toEqual(ids.slice(0, 2));
-    expect(asc.prev_page).toBeNull();
-    const second = await asc.getNextPage();
-    expect(second.data.map((s) => s.id)).toEqual(ids.slice(2, 4));
-    expect(second.prev_page).toBeTruthy();
-    const back = await client.beta.sessions.list({ limit: 2, order: 'asc', page: second.prev_page });
-    expect(back.data.map((s) => s.id)).toEqual(ids.slice(0, 2));
+      const asc = await client.beta.sessions.list({ limit: 2, order: 'asc' });
+      expect(asc.data.map((s) => s.id)).toEqual(ids.slice(0, 2));
+      expect(asc.prev_page).toBeNull();
+      const second = await asc.getNextPage();
+      expect(second.data.map((s) => s.id)).toEqual(ids.slice(2, 4));
+      expect(second.prev_page).toBeTruthy();
+      const back = await client.beta.sessions.list({ limit: 2, order: 'asc', page: second.prev_page });
+      expect(back.data.map((s) => s.id)).toEqual(ids.slice(0, 2));
 
-    const all: string[] = [];
-    for await (const s of client.beta.sessions.list({ limit: 2 })) all.push(s.id);
-    expect(all).toEqual([...ids].reverse());
+      const all: string[] = [];
+      for await (const s of client.beta.sessions.list({ limit: 2 })) all.push(s.id);
+      expect(all).toEqual([...ids].reverse());
 
-    const terminated = await client.beta.sessions.list({ statuses: ['terminated'] });
-    expect(terminated.data.map((s) => s.id)).toEqual([ids[0]]);
-    expect(
-      (await client.beta.sessions.list({ statuses: ['idle', 'running'] })).data.map((s) => s.id),
-    ).not.toContain(ids[0]);
-  });
+      const terminated = await client.beta.sessions.list({ statuses: ['terminated'] });
+      expect(terminated.data.map((s) => s.id)).toEqual([ids[0]]);
+      expect(
+        (await client.beta.sessions.list({ statuses: ['idle', 'running'] })).data.map((s) => s.id),
+      ).not.toContain(ids[0]);
+    },
+  );
 
   it('lists session resources as empty and says adding files is not supported yet', async () => {
     h = await startApi();

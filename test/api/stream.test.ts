@@ -59,49 +59,53 @@ describe('event stream (SSE)', () => {
     expect(plainTypes).not.toContain('event_start');
   });
 
-  it('resumes after a dropped connection from Last-Event-ID with no gap and no duplicate', async () => {
-    h = await startApi({
-      script: [
-        {
-          content: [
-            { type: 'thinking', thinking: 'hmm' },
-            { type: 'text', text: 'part one of a long answer' },
-          ],
-          chunkSize: 3,
-          chunkDelayMs: 10,
-        },
-      ],
-    });
-    const { client } = h;
-    const s = await client.beta.sessions.create({ agent: 'helper', environment_id: 'default' });
-    const startId = (await h.t.events(s.id)).at(-1)?.id;
+  it.each(['sqlite', 'redis'] as const)(
+    'resumes after a dropped connection from Last-Event-ID with no gap and no duplicate (%s)',
+    async (backend) => {
+      h = await startApi({
+        backend,
+        script: [
+          {
+            content: [
+              { type: 'thinking', thinking: 'hmm' },
+              { type: 'text', text: 'part one of a long answer' },
+            ],
+            chunkSize: 3,
+            chunkDelayMs: 10,
+          },
+        ],
+      });
+      const { client } = h;
+      const s = await client.beta.sessions.create({ agent: 'helper', environment_id: 'default' });
+      const startId = (await h.t.events(s.id)).at(-1)?.id;
 
-    const first = await client.beta.sessions.events.stream(s.id);
-    await client.beta.sessions.events.send(s.id, { events: [say('go')] });
-    const seen: string[] = [];
-    for await (const item of first) {
-      const id = idOf(item);
-      if (id) seen.push(id);
-      if (item.type === 'span.model_request_start') break; // the connection drops mid-run
-    }
-    await until(() => h?.routes.openStreams() === 0, 5_000, 'the dropped stream to close');
+      const first = await client.beta.sessions.events.stream(s.id);
+      await client.beta.sessions.events.send(s.id, { events: [say('go')] });
+      const seen: string[] = [];
+      for await (const item of first) {
+        const id = idOf(item);
+        if (id) seen.push(id);
+        if (item.type === 'span.model_request_start') break; // the connection drops mid-run
+      }
+      await until(() => h?.routes.openStreams() === 0, 5_000, 'the dropped stream to close');
 
-    const lastSeen = seen.at(-1) as string;
-    const resumed = await client.beta.sessions.events.stream(
-      s.id,
-      {},
-      { headers: { 'Last-Event-ID': lastSeen } },
-    );
-    for await (const item of resumed) {
-      const id = idOf(item);
-      if (id) seen.push(id);
-      if (item.type === 'session.status_idle') break;
-    }
-    const log = (await h.t.events(s.id)).map((e) => e.id);
-    const expected = startId ? log.slice(log.indexOf(startId) + 1) : log;
-    expect(seen).toEqual(expected);
-    expect(new Set(seen).size).toBe(seen.length);
-  });
+      const lastSeen = seen.at(-1) as string;
+      const resumed = await client.beta.sessions.events.stream(
+        s.id,
+        {},
+        { headers: { 'Last-Event-ID': lastSeen } },
+      );
+      for await (const item of resumed) {
+        const id = idOf(item);
+        if (id) seen.push(id);
+        if (item.type === 'session.status_idle') break;
+      }
+      const log = (await h.t.events(s.id)).map((e) => e.id);
+      const expected = startId ? log.slice(log.indexOf(startId) + 1) : log;
+      expect(seen).toEqual(expected);
+      expect(new Set(seen).size).toBe(seen.length);
+    },
+  );
 
   it('sends keep-alive pings, rejects a bad Last-Event-ID, and closes cleanly when the client goes away', async () => {
     h = await startApi({ keepAliveMs: 30 });
