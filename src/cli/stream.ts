@@ -63,7 +63,9 @@ async function ask(options: StreamSessionOptions, pending: PendingEvent[]): Prom
   const answers: UserEventParams[] = [];
   for (const e of pending) {
     if (e.type === 'agent.custom_tool_use') {
-      io.stdout.write(`${style.magenta('⚙')} ${style.bold(e.name)} was called with ${JSON.stringify(e.input)}\n`);
+      // The card shows the input cut to one line; a person answering needs all of it.
+      const input = JSON.stringify(e.input);
+      if (input.length > 80) io.stdout.write(`${style.dim('  input:')} ${JSON.stringify(e.input, null, 2).replace(/\n/g, '\n  ')}\n`);
       const text = await io.prompt(`Result for ${e.name} (start with "!" to report an error): `);
       const isError = text.startsWith('!');
       answers.push({

@@ -60,11 +60,12 @@ describe('threadhand run', () => {
       { content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', name: 'lookup_weather', input: { city: 'Lisbon' } }] },
       text('It is sunny in Lisbon.'),
     ]);
-    const t = createTestIo(env, { tty: true, answers: ['sunny, 24C'] });
+    const t = createTestIo({ ...env, NO_COLOR: '1' }, { tty: true, answers: ['sunny, 24C'] });
     const code = await runCli(['run', 'weather in Lisbon?'], t.io);
     expect(code).toBe(0);
     expect(t.prompts[0]).toContain('Result for lookup_weather');
-    expect(t.out()).toContain('lookup_weather was called with {"city":"Lisbon"}');
+    expect(t.out()).toContain('⚙ lookup_weather {"city":"Lisbon"}  custom tool: waiting for its result\n');
+    expect(t.out()).toMatch(/✓ lookup_weather \{"city":"Lisbon"\}  1 line · \d+ms\n/);
     expect(t.out()).toContain('It is sunny in Lisbon.');
     const second = fake.requests[1]?.body.messages.at(-1);
     expect(JSON.stringify(second)).toContain('sunny, 24C');
@@ -77,7 +78,7 @@ describe('threadhand run', () => {
     ]);
     const t = createTestIo(env);
     expect(await runCli(['run', 'weather in Oslo?'], t.io)).toBe(3);
-    expect(t.out()).toContain('lookup_weather Oslo');
+    expect(t.out()).toContain('⚙ lookup_weather {"city":"Oslo"}  custom tool: waiting for its result');
     const hint = t.err();
     const match = /threadhand sessions respond (sesn_\S+) (sevt_\S+) --result/.exec(hint);
     expect(match).not.toBeNull();
@@ -94,7 +95,7 @@ describe('threadhand run', () => {
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'rm -rf /tmp/x' } }] },
       text('Understood, I will not delete it.'),
     ]);
-    const t = createTestIo(env, { tty: true, answers: ['n', 'too dangerous'] });
+    const t = createTestIo({ ...env, NO_COLOR: '1' }, { tty: true, answers: ['n', 'too dangerous'] });
     expect(await runCli(['run', 'clean up'], t.io)).toBe(0);
     expect(t.prompts[0]).toContain('Allow');
     expect(t.prompts[0]).toContain('rm -rf /tmp/x');
@@ -114,7 +115,7 @@ describe('threadhand run', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(t.out()).toContain('Interrupting');
     expect(t.err()).toMatch(/threadhand sessions send sesn_/);
-    expect(fake.requests[0]?.aborted).toBe(true);
+    await until(() => fake.requests[0]?.aborted);
   });
 
   it('sessions send continues a session with its history; ls, show and replay render it', async () => {

@@ -1,8 +1,8 @@
 /** The checks behind `threadhand doctor`, as data: what was found and how to fix it. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseEnv } from '../../config/env.js';
 import { ConfigError, loadConfigDir } from '../../config/load.js';
@@ -35,10 +35,26 @@ export function checkNode(version: string): Check {
     : { name: 'Node.js', status: 'fail', detail: `${version} is too old`, fix: `install Node.js ${MIN_NODE.join('.')} or newer (https://nodejs.org or your package manager)` };
 }
 
+/** mkdir -p one level at a time (a recursive mkdir under /proc never returns on some Node versions). */
+async function ensureDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = dir;
+  for (;;) {
+    const found = await stat(at).then(
+      () => true,
+      () => false,
+    );
+    if (found || dirname(at) === at) break;
+    missing.unshift(at);
+    at = dirname(at);
+  }
+  for (const d of missing) await mkdir(d);
+}
+
 async function checkDataDir(dir: string): Promise<Check> {
   const probe = join(dir, `.doctor-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(dir, { recursive: true });
+    await ensureDir(dir);
     await writeFile(probe, 'ok');
     await rm(probe);
     return { name: 'data directory', status: 'ok', detail: `${dir} is writable` };
