@@ -214,7 +214,11 @@ async function createDefaultSandboxProviders(env: NodeJS.ProcessEnv, dataDir: st
   return providers;
 }
 
-async function defaultToolSources(_env: NodeJS.ProcessEnv, _logger: Logger): Promise<ToolSource[]> {
+async function defaultToolSources(_env: NodeJS.ProcessEnv, logger: Logger): Promise<ToolSource[]> {
   const { createBuiltinToolset } = await import('./tools/index.js');
-  return [async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) })];
+  const { createMcpToolSource } = await import('./mcp/tool-source.js');
+  return [
+    async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) }),
+    createMcpToolSource({ logger }),
+  ];
 }

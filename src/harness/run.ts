@@ -330,6 +330,9 @@ export function createRun(options: RunOptions) {
       await sync();
       try {
         toolset = await options.toolsetFor(ctx);
+        if (toolset.errors && toolset.errors.length > 0) {
+          await append(toolset.errors.map((error) => ({ type: 'session.error' as const, error })));
+        }
         for (;;) {
           const waiting = signal.aborted ? [] : await settleToolCalls();
           if (signal.aborted) {

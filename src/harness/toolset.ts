@@ -3,11 +3,12 @@
  * MCP tools and any extra tools the embedding program adds (tests use a test tool).
  */
 import type { AgentConfig } from '../config/schema.js';
+import type { SessionErrorObject } from '../events/schema.js';
 import type { Tool, Toolset } from '../tools/types.js';
 import type { SessionContext } from './types.js';
 
 /** A source of tools for a session (built-ins, MCP servers...). */
-export type ToolSource = (ctx: SessionContext) => Promise<{ tools: Tool[]; close?(): Promise<void> }>;
+export type ToolSource = (ctx: SessionContext) => Promise<{ tools: Tool[]; close?(): Promise<void>; errors?: SessionErrorObject[] }>;
 
 export function customTools(agent: AgentConfig): Tool[] {
   return agent.tools.flatMap((t) =>
@@ -26,6 +27,7 @@ export function createToolsetFactory(sources: ToolSource[]): (ctx: SessionContex
     }
     const list = [...byName.values()];
     return {
+      errors: parts.flatMap((p) => p.errors ?? []),
       list: () => list,
       get: (name) => byName.get(name),
       async close() {

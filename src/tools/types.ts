@@ -45,6 +45,8 @@ export interface Toolset {
   get(name: string): Tool | undefined;
   /** Releases per-session resources (MCP connections...). */
   close?(): Promise<void>;
+  /** Problems met while building the toolset (an MCP server down); logged as `session.error`. */
+  errors?: import('../events/schema.js').SessionErrorObject[];
 }
 
 export function textResult(text: string, isError = false): ToolResult {
