@@ -5,7 +5,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../helpers/threadhand.js';
+import { text, until } from '../helpers/threadhand.js';
 import { buildConsole, type ConsoleHarness, launchBrowser, openPage, shot, startConsole } from './helpers.js';
 
 let assetsDir: string;
@@ -94,6 +94,33 @@ describe('web console', { timeout: 60_000 }, () => {
     await page.getByRole('link', { name: 'Agents' }).click();
     await page.getByRole('heading', { name: /helper/ }).waitFor();
     await shot(page, 'agents');
+    await context.close();
+  });
+
+  it('shows a retried model error, collapsed thinking, and the same timeline after a reload', async () => {
+    h = await startConsole({
+      assetsDir,
+      script: [
+        { error: { status: 529, type: 'overloaded_error', message: 'Overloaded', retryAfterMs: 10 } },
+        { content: [{ type: 'thinking', thinking: 'The user wants a haiku.' }, { type: 'text', text: 'Autumn moonlight' }] },
+      ],
+    });
+    const { page, context } = await openPage(browser, h.url);
+    const session = await h.t.th.runtime.createSession({ agent: 'helper', title: 'haiku', initialEvents: [text('write a haiku')] });
+    await h.t.th.runtime.waitForIdle(session.id, { timeoutMs: 10_000 });
+    await page.goto(`/#/sessions/${session.id}`);
+    await page.getByText('Autumn moonlight').waitFor();
+    await page.locator('.mark.error', { hasText: /overloaded.*retrying/i }).waitFor();
+    const thinking = page.locator('.thinking details');
+    expect(await thinking.getAttribute('open')).toBeNull();
+    expect(await page.getByText('The user wants a haiku.').isVisible()).toBe(false);
+    await thinking.locator('summary').click();
+    await page.getByText('The user wants a haiku.').waitFor();
+    const before = await page.locator('[data-event-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
+    await page.reload();
+    await page.getByText('Autumn moonlight').waitFor();
+    const after = await page.locator('[data-event-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
+    expect(after).toEqual(before);
     await context.close();
   });
 

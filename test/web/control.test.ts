@@ -83,6 +83,7 @@ describe('web console session controls', { timeout: 60_000 }, () => {
     await expect.poll(() => card.locator('.tool-state').innerText()).toMatch(/done · exit 0 · \d/);
     await page.getByText('Counted to five.').waitFor();
     expect(await card.getAttribute('data-tool-use-id')).toMatch(/^sevt_/);
+    await shot(page, 'tool-card-done');
     await context.close();
   });
 

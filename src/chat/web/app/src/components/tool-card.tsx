@@ -52,11 +52,11 @@ export function ToolCard({ item, pending, onConfirm }: Props) {
         </span>
       </summary>
       <div className="tool-body">
-        <h3 className="sr-label">Input</h3>
+        <h3 className="io-label">Input</h3>
         <pre className="tool-input">{JSON.stringify(item.input, null, 2)}</pre>
         {item.output || item.result ? (
           <>
-            <h3 className="sr-label">Output</h3>
+            <h3 className="io-label">Output</h3>
             <pre className="tool-output" aria-live="off">{item.result ? item.result.text || item.output : item.output}</pre>
           </>
         ) : null}
