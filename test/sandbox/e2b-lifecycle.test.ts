@@ -70,6 +70,7 @@ describe('E2B sandbox lifecycle', () => {
     await waitFor(() => fake.sandbox(sandboxId)?.state === 'paused', 5000, 'idle pause');
     expect(callsFor(sandboxId, '/pause')).toHaveLength(1);
     expect(events.map((e) => e.type)).toEqual(['created', 'paused']);
+    expect(events[1]?.activeSeconds).toBeGreaterThan(0);
 
     const result = await sandbox.exec('cat keep.txt');
     expect(result.stdout).toBe('kept');
@@ -180,7 +181,7 @@ describe('E2B sandbox lifecycle', () => {
     await p.destroy(id);
     expect(fake.sandbox(sandboxId)).toBeUndefined();
     expect(fake.apiCalls('DELETE').some((c) => c.sandboxId === sandboxId)).toBe(true);
-    expect(events.at(-1)).toEqual({ type: 'killed', sessionId: id, sandboxId });
+    expect(events.at(-1)).toMatchObject({ type: 'killed', sessionId: id, sandboxId, activeSeconds: expect.any(Number) });
 
     const id2 = newSessionId();
     await p.get(id2, e2bEnvironment());

@@ -80,10 +80,13 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     lastExtended = Date.now();
   }
 
-  function markStopped(next: LifecycleStatus): void {
-    if (activeSince !== undefined) activeMs += Date.now() - activeSince;
+  /** Ends a running stretch; returns its length in seconds. */
+  function markStopped(next: LifecycleStatus): number {
+    const stretch = activeSince !== undefined ? Date.now() - activeSince : 0;
+    activeMs += stretch;
     activeSince = undefined;
     status = next;
+    return stretch / 1000;
   }
 
   async function create(previousSandboxId?: string): Promise<E2BSdkSandbox> {
@@ -224,9 +227,9 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
           return;
         }
       }
-      markStopped('paused');
-      logger.info({ sessionId, sandboxId: instance.sandboxId, reason }, 'e2b sandbox paused');
-      options.emit({ type: 'paused', sessionId, sandboxId: instance.sandboxId });
+      const activeSeconds = markStopped('paused');
+      logger.info({ sessionId, sandboxId: instance.sandboxId, reason, activeSeconds }, 'e2b sandbox paused');
+      options.emit({ type: 'paused', sessionId, sandboxId: instance.sandboxId, activeSeconds });
     });
   }
 
@@ -292,7 +295,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
         if (idleTimer) clearTimeout(idleTimer);
         if (keepAlive) clearInterval(keepAlive);
         const id = sandboxId;
-        markStopped('destroyed');
+        const activeSeconds = markStopped('destroyed');
         if (!id) return;
         try {
           await E2BSdkSandbox.kill(id, connection);
@@ -300,7 +303,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
           throw translateE2BError(err, { ...ctx('kill the E2B sandbox'), sandboxId: id });
         }
         logger.info({ sessionId, sandboxId: id }, 'e2b sandbox killed');
-        options.emit({ type: 'killed', sessionId, sandboxId: id });
+        options.emit({ type: 'killed', sessionId, sandboxId: id, activeSeconds });
       });
     },
 

@@ -21,6 +21,8 @@ export interface E2BSandboxEvent {
   previousSandboxId?: string;
   /** For `recreated`: a sentence to show the user. */
   message?: string;
+  /** For `paused` and `killed`: seconds the sandbox ran since it last started or resumed. */
+  activeSeconds?: number;
 }
 
 export interface E2BSandboxProviderOptions extends E2BConnection {
