@@ -18,12 +18,37 @@ import { createBuiltinToolset } from '../src/tools/builtin/index.js';
 import { printTable, ratio, summary } from './stats.js';
 
 function rawBwrap(bwrap: string, command: string): Promise<number> {
-  const args = ['--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', '--', '/bin/bash', '-c', command];
+  const args = [
+    '--ro-bind',
+    '/usr',
+    '/usr',
+    '--symlink',
+    'usr/bin',
+    '/bin',
+    '--symlink',
+    'usr/lib',
+    '/lib',
+    '--symlink',
+    'usr/lib64',
+    '/lib64',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--unshare-pid',
+    '--die-with-parent',
+    '--',
+    '/bin/bash',
+    '-c',
+    command,
+  ];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(bwrap, args, { stdio: 'ignore', env: {} });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`raw bwrap exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`raw bwrap exited ${code}`)),
+    );
   });
 }
 
@@ -40,22 +65,46 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
   const dataDir = mkdtempSync(join(tmpdir(), 'th-sandbox-bench-'));
   const provider = createLocalSandboxProvider({ dataDir, logger: silentLogger() });
   const open = EnvironmentConfig.parse({ name: 'bench' });
-  const limited = EnvironmentConfig.parse({ name: 'bench-limited', networking: { type: 'limited', allowed_hosts: ['example.com'] } });
-  const tools = createBuiltinToolset({ agent: AgentConfig.parse({ name: 'bench', model: 'm', tools: [{ type: 'agent_toolset_20260401' }] }), environment: open });
+  const limited = EnvironmentConfig.parse({
+    name: 'bench-limited',
+    networking: { type: 'limited', allowed_hosts: ['example.com'] },
+  });
+  const tools = createBuiltinToolset({
+    agent: AgentConfig.parse({ name: 'bench', model: 'm', tools: [{ type: 'agent_toolset_20260401' }] }),
+    environment: open,
+  });
   const bash = tools.find((t) => t.name === 'bash');
-  const samples = { raw: [] as number[], cold: [] as number[], exec: [] as number[], limited: [] as number[], bashTool: [] as number[] };
+  const samples = {
+    raw: [] as number[],
+    cold: [] as number[],
+    exec: [] as number[],
+    limited: [] as number[],
+    bashTool: [] as number[],
+  };
   try {
     await rawBwrap(bwrap, 'true'); // warm the page cache
     const warm = await provider.get('sesn_benchwarm', open);
     const lim = await provider.get('sesn_benchlimited', limited);
     for (let i = 0; i < iterations; i += 1) {
       samples.raw.push(await rawBwrap(bwrap, 'true'));
-      samples.cold.push(await timed(async () => (await provider.get(`sesn_benchcold${i}`, open)).exec('true')));
+      samples.cold.push(
+        await timed(async () => (await provider.get(`sesn_benchcold${i}`, open)).exec('true')),
+      );
       samples.exec.push(await timed(() => warm.exec('true')));
       samples.limited.push(await timed(() => lim.exec('true')));
       samples.bashTool.push(
-        await timed(() =>
-          bash?.run?.({ command: 'true' }, { sessionId: 'sesn_benchwarm', toolUseId: 'b', signal: new AbortController().signal, onProgress: () => {}, sandbox: async () => warm }) ?? Promise.resolve(),
+        await timed(
+          () =>
+            bash?.run?.(
+              { command: 'true' },
+              {
+                sessionId: 'sesn_benchwarm',
+                toolUseId: 'b',
+                signal: new AbortController().signal,
+                onProgress: () => {},
+                sandbox: async () => warm,
+              },
+            ) ?? Promise.resolve(),
         ),
       );
     }
@@ -79,4 +128,5 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
   return { rows };
 }
 
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) await run({ smoke: process.argv.includes('--smoke') });
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url)
+  await run({ smoke: process.argv.includes('--smoke') });

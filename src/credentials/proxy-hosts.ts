@@ -45,7 +45,12 @@ function parseRule(entry: string): HostRule | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//.test(text)) {
     try {
       const url = new URL(text);
-      return { host: normalizeHost(url.hostname), port: url.port ? Number(url.port) : undefined, subdomains: false, apex: true };
+      return {
+        host: normalizeHost(url.hostname),
+        port: url.port ? Number(url.port) : undefined,
+        subdomains: false,
+        apex: true,
+      };
     } catch {
       return undefined;
     }
@@ -53,14 +58,20 @@ function parseRule(entry: string): HostRule | undefined {
   let port: number | undefined;
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   if (v6) {
-    return { host: normalizeHost(v6[1] ?? ''), port: v6[2] ? Number(v6[2]) : undefined, subdomains: false, apex: true };
+    return {
+      host: normalizeHost(v6[1] ?? ''),
+      port: v6[2] ? Number(v6[2]) : undefined,
+      subdomains: false,
+      apex: true,
+    };
   }
   const withPort = /^(.*):(\d+)$/.exec(text);
   if (withPort && !(withPort[1] ?? '').includes(':')) {
     text = withPort[1] ?? '';
     port = Number(withPort[2]);
   }
-  if (text.startsWith('*.')) return { host: normalizeHost(text.slice(2)), port, subdomains: true, apex: false };
+  if (text.startsWith('*.'))
+    return { host: normalizeHost(text.slice(2)), port, subdomains: true, apex: false };
   if (text.startsWith('.')) return { host: normalizeHost(text.slice(1)), port, subdomains: true, apex: true };
   return { host: normalizeHost(text), port, subdomains: false, apex: true };
 }

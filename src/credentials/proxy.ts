@@ -65,7 +65,17 @@ export interface EgressProxy {
   close(): Promise<void>;
 }
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
   const { logger } = options;
@@ -74,9 +84,23 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
   const sockets = new Set<net.Socket>();
   const server = http.createServer();
 
-  function deny(policy: EgressPolicy, target: { host: string; port: number }, method: string, reason: string): string {
-    const denial: EgressDenial = { sessionId: policy.sessionId, host: target.host, port: target.port, method, reason };
-    logger.warn({ sessionId: policy.sessionId, host: target.host, port: target.port, method }, 'egress denied');
+  function deny(
+    policy: EgressPolicy,
+    target: { host: string; port: number },
+    method: string,
+    reason: string,
+  ): string {
+    const denial: EgressDenial = {
+      sessionId: policy.sessionId,
+      host: target.host,
+      port: target.port,
+      method,
+      reason,
+    };
+    logger.warn(
+      { sessionId: policy.sessionId, host: target.host, port: target.port, method },
+      'egress denied',
+    );
     try {
       options.onDenied?.(denial);
     } catch (error) {
@@ -108,7 +132,9 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
     const reason = check(policy, target.host, target.port);
     if (reason) {
       const body = deny(policy, target, 'CONNECT', reason);
-      client.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      client.end(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     const full: EgressTarget = { sessionId: policy.sessionId, ...target };
@@ -121,7 +147,8 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
       client.pipe(upstream);
     });
     upstream.on('error', (error) => {
-      if (!client.writableEnded) client.end(`HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n${error.message}\n`);
+      if (!client.writableEnded)
+        client.end(`HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n${error.message}\n`);
       client.destroy();
     });
     client.on('close', () => upstream.destroy());
@@ -191,7 +218,11 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
     };
   }
 
-  async function listen(netServer: net.Server, bind: () => void, describe: () => { address: string; port?: number }): Promise<EgressListener> {
+  async function listen(
+    netServer: net.Server,
+    bind: () => void,
+    describe: () => { address: string; port?: number },
+  ): Promise<EgressListener> {
     await new Promise<void>((resolve, reject) => {
       netServer.once('error', reject);
       netServer.once('listening', () => {
@@ -217,7 +248,11 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
     listenUnix(path, policy) {
       rmSync(path, { force: true });
       const netServer = net.createServer(accept(policy));
-      return listen(netServer, () => netServer.listen(path), () => ({ address: path }));
+      return listen(
+        netServer,
+        () => netServer.listen(path),
+        () => ({ address: path }),
+      );
     },
     listenTcp(port, policy) {
       const netServer = net.createServer(accept(policy));

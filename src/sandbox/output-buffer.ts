@@ -70,4 +70,3 @@ export function createOutputBuffer(maxBytes: number): OutputBuffer {
     },
   };
 }
-

@@ -1,14 +1,21 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowedHostsFor, isHostAllowed } from '../../src/credentials/proxy-hosts.js';
 import { createEgressProxy, type EgressDenial, type EgressProxy } from '../../src/credentials/proxy.js';
+import { allowedHostsFor, isHostAllowed } from '../../src/credentials/proxy-hosts.js';
 import { silentLogger } from '../../src/logging.js';
 
 describe('allowed_hosts matching', () => {
   it('matches hosts, wildcards, ports and URLs', () => {
-    const rules = ['api.example.com', '*.github.com', '.npmjs.org', 'localhost:8080', 'https://pypi.org', '[::1]:9000'];
+    const rules = [
+      'api.example.com',
+      '*.github.com',
+      '.npmjs.org',
+      'localhost:8080',
+      'https://pypi.org',
+      '[::1]:9000',
+    ];
     expect(isHostAllowed(rules, 'API.example.com.', 443)).toBe(true);
     expect(isHostAllowed(rules, 'example.com', 443)).toBe(false);
     expect(isHostAllowed(rules, 'raw.github.com', 443)).toBe(true);
@@ -24,8 +31,22 @@ describe('allowed_hosts matching', () => {
 
   it('derives the allowlist from the environment networking', () => {
     expect(allowedHostsFor({ type: 'unrestricted' })).toBeUndefined();
-    expect(allowedHostsFor({ type: 'limited', allowed_hosts: ['a.com'], allow_mcp_servers: false, allow_package_managers: false })).toEqual(['a.com']);
-    expect(allowedHostsFor({ type: 'limited', allowed_hosts: [], allow_mcp_servers: false, allow_package_managers: true })).toContain('registry.npmjs.org');
+    expect(
+      allowedHostsFor({
+        type: 'limited',
+        allowed_hosts: ['a.com'],
+        allow_mcp_servers: false,
+        allow_package_managers: false,
+      }),
+    ).toEqual(['a.com']);
+    expect(
+      allowedHostsFor({
+        type: 'limited',
+        allowed_hosts: [],
+        allow_mcp_servers: false,
+        allow_package_managers: true,
+      }),
+    ).toContain('registry.npmjs.org');
   });
 });
 
@@ -39,7 +60,11 @@ describe('egress proxy', () => {
 
   beforeAll(async () => {
     upstream = http.createServer((req, res) => {
-      seen.push({ url: req.url, auth: req.headers.authorization, proxyAuth: req.headers['proxy-authorization'] });
+      seen.push({
+        url: req.url,
+        auth: req.headers.authorization,
+        proxyAuth: req.headers['proxy-authorization'],
+      });
       res.end(`upstream saw ${req.url}`);
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -53,7 +78,10 @@ describe('egress proxy', () => {
           ? { ...request, headers: { ...request.headers, authorization: 'Bearer real-secret' } }
           : request,
     });
-    const listener = await proxy.listenTcp(0, { sessionId: 'sesn_proxy', allowedHosts: [`127.0.0.1:${upstreamPort}`] });
+    const listener = await proxy.listenTcp(0, {
+      sessionId: 'sesn_proxy',
+      allowedHosts: [`127.0.0.1:${upstreamPort}`],
+    });
     proxyPort = listener.port ?? 0;
   });
   afterAll(async () => {
@@ -61,20 +89,30 @@ describe('egress proxy', () => {
     upstream.close();
   });
 
-  function viaProxy(path: string, headers: Record<string, string> = {}, port = upstreamPort): Promise<{ status: number; body: string }> {
+  function viaProxy(
+    path: string,
+    headers: Record<string, string> = {},
+    port = upstreamPort,
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: proxyPort, path: `http://127.0.0.1:${port}${path}`, headers }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: proxyPort, path: `http://127.0.0.1:${port}${path}`, headers },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
   }
 
   it('forwards allowed plain-HTTP requests through the rewrite hook, dropping proxy headers', async () => {
-    const result = await viaProxy('/x?y=1', { authorization: 'Bearer PLACEHOLDER', 'proxy-authorization': 'Basic abc' });
+    const result = await viaProxy('/x?y=1', {
+      authorization: 'Bearer PLACEHOLDER',
+      'proxy-authorization': 'Basic abc',
+    });
     expect(result).toEqual({ status: 200, body: 'upstream saw /x?y=1' });
     expect(seen.at(-1)).toEqual({ url: '/x?y=1', auth: 'Bearer real-secret', proxyAuth: undefined });
   });

@@ -21,14 +21,26 @@ describe('environment packages (local provider)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const installEnv = () => ({ npm_config_registry: registries.npmUrl, PIP_INDEX_URL: registries.pipIndexUrl });
+  const installEnv = () => ({
+    npm_config_registry: registries.npmUrl,
+    PIP_INDEX_URL: registries.pipIndexUrl,
+  });
 
   it('installs npm and pip packages once per environment, usable from every session', async () => {
-    const environment = EnvironmentConfig.parse({ name: 'with-pkgs', packages: { npm: ['th-hello'], pip: ['thpkg'] } });
-    const provider = createLocalSandboxProvider({ dataDir, logger: silentLogger(), installEnv: installEnv() });
+    const environment = EnvironmentConfig.parse({
+      name: 'with-pkgs',
+      packages: { npm: ['th-hello'], pip: ['thpkg'] },
+    });
+    const provider = createLocalSandboxProvider({
+      dataDir,
+      logger: silentLogger(),
+      installEnv: installEnv(),
+    });
     try {
       const first = await provider.get('sesn_pkgs1', environment);
-      const result = await first.exec('th-hello && node -e "console.log(require(\'th-hello\').answer)" && python3 -c "import thpkg; print(thpkg.VALUE)"');
+      const result = await first.exec(
+        'th-hello && node -e "console.log(require(\'th-hello\').answer)" && python3 -c "import thpkg; print(thpkg.VALUE)"',
+      );
       expect(result.stderr).toBe('');
       expect(result.stdout).toBe('hello from th-hello\n42\n42\n');
       const fetched = registries.requests.length;
@@ -36,13 +48,19 @@ describe('environment packages (local provider)', () => {
       expect((await second.exec('th-hello')).stdout).toBe('hello from th-hello\n');
       expect(registries.requests.length).toBe(fetched);
       // The packages are read-only for sessions: one session cannot tamper with another's.
-      expect((await second.exec('touch /opt/threadhand/env/npm/x || echo read-only')).stdout).toBe('read-only\n');
+      expect((await second.exec('touch /opt/threadhand/env/npm/x || echo read-only')).stdout).toBe(
+        'read-only\n',
+      );
     } finally {
       await provider.close();
     }
     // A restart reuses the cache: no new downloads.
     const before = registries.requests.length;
-    const restarted = createLocalSandboxProvider({ dataDir, logger: silentLogger(), installEnv: installEnv() });
+    const restarted = createLocalSandboxProvider({
+      dataDir,
+      logger: silentLogger(),
+      installEnv: installEnv(),
+    });
     try {
       const sandbox = await restarted.get('sesn_pkgs3', environment);
       expect((await sandbox.exec('th-hello')).stdout).toBe('hello from th-hello\n');
@@ -53,8 +71,15 @@ describe('environment packages (local provider)', () => {
   });
 
   it('a failing install is a clear error and provisions nothing', async () => {
-    const environment = EnvironmentConfig.parse({ name: 'bad-pkgs', packages: { npm: ['th-does-not-exist'] } });
-    const provider = createLocalSandboxProvider({ dataDir, logger: silentLogger(), installEnv: installEnv() });
+    const environment = EnvironmentConfig.parse({
+      name: 'bad-pkgs',
+      packages: { npm: ['th-does-not-exist'] },
+    });
+    const provider = createLocalSandboxProvider({
+      dataDir,
+      logger: silentLogger(),
+      installEnv: installEnv(),
+    });
     try {
       await expect(provider.get('sesn_badpkgs', environment)).rejects.toMatchObject({
         code: 'package_install_failed',
@@ -67,12 +92,17 @@ describe('environment packages (local provider)', () => {
   });
 
   it('names missing apt packages and the command to install them', async () => {
-    const environment = EnvironmentConfig.parse({ name: 'apt-env', packages: { apt: ['bash', 'threadhand-missing-pkg'] } });
+    const environment = EnvironmentConfig.parse({
+      name: 'apt-env',
+      packages: { apt: ['bash', 'threadhand-missing-pkg'] },
+    });
     const provider = createLocalSandboxProvider({ dataDir, logger: silentLogger() });
     try {
       await expect(provider.get('sesn_apt', environment)).rejects.toMatchObject({
         code: 'missing_packages',
-        message: expect.stringMatching(/not installed on this host: threadhand-missing-pkg\..*sudo apt-get install -y threadhand-missing-pkg$/s),
+        message: expect.stringMatching(
+          /not installed on this host: threadhand-missing-pkg\..*sudo apt-get install -y threadhand-missing-pkg$/s,
+        ),
       });
       expect(provider.provisionCount()).toBe(0);
     } finally {

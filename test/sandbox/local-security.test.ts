@@ -27,7 +27,10 @@ describe('local sandbox security', () => {
   const session = () => `sesn_sec${process.pid}x${++n}`;
 
   beforeAll(() => {
-    saved = { ANTHROPIC_API_KEY: process.env.ANTHROPIC_API_KEY, THREADHAND_TEST_SECRET: process.env.THREADHAND_TEST_SECRET };
+    saved = {
+      ANTHROPIC_API_KEY: process.env.ANTHROPIC_API_KEY,
+      THREADHAND_TEST_SECRET: process.env.THREADHAND_TEST_SECRET,
+    };
     process.env.ANTHROPIC_API_KEY = SECRET;
     process.env.THREADHAND_TEST_SECRET = SECRET;
     dataDir = mkdtempSync(join(tmpdir(), 'th-sec-'));
@@ -56,8 +59,10 @@ describe('local sandbox security', () => {
     expect(result.stderr).toMatch(/No such file or directory/);
     await expect(sandbox.readFile(dbPath)).rejects.toMatchObject({ code: 'not_found' });
     // Its own workspace is inside the data directory, but `..` from /workspace leads nowhere.
-    const escape = await sandbox.exec('cat ../threadhand.db ../../threadhand.db ../../../threadhand.db 2>&1; ls -a /workspace/..');
-    expect(escape.stdout).not.toContain('DATADIR');
+    const upward = await sandbox.exec(
+      'cat ../threadhand.db ../../threadhand.db ../../../threadhand.db 2>&1; ls -a /workspace/..',
+    );
+    expect(upward.stdout).not.toContain('DATADIR');
   });
 
   it('cannot read host files outside the workspace, even through a symlink', async () => {
@@ -76,20 +81,26 @@ describe('local sandbox security', () => {
   it('cannot get a host path mounted by planting symlinks for the next exec', async () => {
     const sandbox = await provider.get(session(), unrestricted);
     // Replace every directory Threadhand keeps inside the workspace with a symlink to the host.
-    await sandbox.exec(`mkdir -p /workspace/.threadhand && rm -rf /workspace/.threadhand/tmp && ln -s ${hostDir} /workspace/.threadhand/tmp`);
-    const next = await sandbox.exec('ls -la /tmp/ 2>&1; cat /tmp/private.txt /workspace/.threadhand/tmp/private.txt 2>&1');
+    await sandbox.exec(
+      `mkdir -p /workspace/.threadhand && rm -rf /workspace/.threadhand/tmp && ln -s ${hostDir} /workspace/.threadhand/tmp`,
+    );
+    const next = await sandbox.exec(
+      'ls -la /tmp/ 2>&1; cat /tmp/private.txt /workspace/.threadhand/tmp/private.txt 2>&1',
+    );
     expect(next.stdout).not.toContain('HOSTFILE');
     expect(next.stdout).not.toContain('private.txt ');
   });
 
   it('cannot write to system directories', async () => {
     const sandbox = await provider.get(session(), unrestricted);
-    const result = await sandbox.exec('touch /usr/pwned || echo usr-denied; echo x >> /etc/passwd || echo etc-denied');
+    const result = await sandbox.exec(
+      'touch /usr/pwned || echo usr-denied; echo x >> /etc/passwd || echo etc-denied',
+    );
     expect(result.stdout).toBe('usr-denied\netc-denied\n');
     await expect(sandbox.writeFile('/usr/bin/pwned', 'x')).rejects.toMatchObject({ code: 'sandbox_failed' });
   });
 
-  it("finds no Threadhand secret in its environment, /proc or files", async () => {
+  it('finds no Threadhand secret in its environment, /proc or files', async () => {
     const sandbox = await provider.get(session(), unrestricted);
     const result = await sandbox.exec(
       [
@@ -111,7 +122,9 @@ describe('local sandbox security', () => {
     const host: ChildProcess = spawn('sleep', ['987.654'], { stdio: 'ignore' });
     try {
       const sandbox = await provider.get(session(), unrestricted);
-      const result = await sandbox.exec(`ps -eo pid,args; ls /proc | grep -c '^[0-9]'; kill -0 ${host.pid} && echo signalled || echo no-such-process`);
+      const result = await sandbox.exec(
+        `ps -eo pid,args; ls /proc | grep -c '^[0-9]'; kill -0 ${host.pid} && echo signalled || echo no-such-process`,
+      );
       expect(result.stdout).not.toContain('987.654');
       expect(result.stdout).not.toContain('vitest');
       expect(result.stdout).toContain('no-such-process');
@@ -144,7 +157,11 @@ describe('local sandbox networking', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'th-net-'));
     allowedPort = await serve('allowed-ok');
     deniedPort = await serve('denied-body');
-    provider = createLocalSandboxProvider({ dataDir, logger: silentLogger(), onEgressDenied: (d) => denials.push(d) });
+    provider = createLocalSandboxProvider({
+      dataDir,
+      logger: silentLogger(),
+      onEgressDenied: (d) => denials.push(d),
+    });
   });
   afterEach(() => {
     denials.length = 0;
@@ -156,7 +173,10 @@ describe('local sandbox networking', () => {
   });
 
   const limited = () =>
-    EnvironmentConfig.parse({ name: 'lim', networking: { type: 'limited', allowed_hosts: [`127.0.0.1:${allowedPort}`] } });
+    EnvironmentConfig.parse({
+      name: 'lim',
+      networking: { type: 'limited', allowed_hosts: [`127.0.0.1:${allowedPort}`] },
+    });
   // Loopback is in NO_PROXY (the sandbox's own loopback); `--noproxy ''` sends these via the proxy.
   const viaProxy = "curl -sS -m 10 --noproxy ''";
 
@@ -189,7 +209,9 @@ describe('local sandbox networking', () => {
     const direct = await sandbox.exec(`curl -sS -m 5 --noproxy '*' http://127.0.0.1:${allowedPort}/`);
     expect(direct.exitCode).not.toBe(0);
     expect(direct.stdout).not.toContain('allowed-ok');
-    const devTcp = await sandbox.exec(`(exec 3<>/dev/tcp/127.0.0.1/${deniedPort}) && echo connected || echo refused`);
+    const devTcp = await sandbox.exec(
+      `(exec 3<>/dev/tcp/127.0.0.1/${deniedPort}) && echo connected || echo refused`,
+    );
     expect(devTcp.stdout).toContain('refused');
   });
 

@@ -20,7 +20,10 @@ export interface FakeRegistries {
 function buildNpmTarball(dir: string): Buffer {
   const pkg = join(dir, 'package');
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'th-hello', version: '1.0.0', main: 'index.js', bin: { 'th-hello': 'bin.js' } }));
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({ name: 'th-hello', version: '1.0.0', main: 'index.js', bin: { 'th-hello': 'bin.js' } }),
+  );
   writeFileSync(join(pkg, 'index.js'), 'module.exports = { answer: 42 };\n');
   writeFileSync(join(pkg, 'bin.js'), '#!/usr/bin/env node\nconsole.log("hello from th-hello");\n');
   execFileSync('tar', ['czf', join(dir, 'th-hello-1.0.0.tgz'), '-C', dir, 'package']);
@@ -75,7 +78,9 @@ export async function startFakeRegistries(): Promise<FakeRegistries> {
     } else if (req.url === '/simple/thpkg/') {
       const sha = createHash('sha256').update(wheel).digest('hex');
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(`<html><body><a href="/files/thpkg-1.0-py3-none-any.whl#sha256=${sha}">thpkg-1.0-py3-none-any.whl</a></body></html>`);
+      res.end(
+        `<html><body><a href="/files/thpkg-1.0-py3-none-any.whl#sha256=${sha}">thpkg-1.0-py3-none-any.whl</a></body></html>`,
+      );
     } else if (req.url === '/files/thpkg-1.0-py3-none-any.whl') {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end(wheel);

@@ -22,7 +22,11 @@ function sessionId(): string {
   return `sesn_contract${process.pid}x${counter}`;
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -78,7 +82,10 @@ export function describeSandboxContract(
       const failed = await sandbox.exec('exit 3');
       expect(failed.exitCode).toBe(3);
       await sandbox.exec('mkdir -p sub/dir');
-      const inDir = await sandbox.exec('pwd; echo "$GREETING"', { cwd: 'sub/dir', env: { GREETING: 'hi there' } });
+      const inDir = await sandbox.exec('pwd; echo "$GREETING"', {
+        cwd: 'sub/dir',
+        env: { GREETING: 'hi there' },
+      });
       expect(inDir.stdout).toBe('/workspace/sub/dir\nhi there\n');
     });
 
@@ -87,16 +94,19 @@ export function describeSandboxContract(
       const sandbox = await provider.get(sessionId(), environment);
       const chunks: string[] = [];
       let released = false;
-      const result = await sandbox.exec('echo ready; while [ ! -f /workspace/go ]; do sleep 0.05; done; echo done', {
-        timeoutMs: 20_000,
-        onStdout(chunk) {
-          chunks.push(chunk);
-          if (!released && chunks.join('').includes('ready')) {
-            released = true;
-            void sandbox.writeFile('go', 'now');
-          }
+      const result = await sandbox.exec(
+        'echo ready; while [ ! -f /workspace/go ]; do sleep 0.05; done; echo done',
+        {
+          timeoutMs: 20_000,
+          onStdout(chunk) {
+            chunks.push(chunk);
+            if (!released && chunks.join('').includes('ready')) {
+              released = true;
+              void sandbox.writeFile('go', 'now');
+            }
+          },
         },
-      });
+      );
       expect(result.timedOut).toBe(false);
       expect(result.exitCode).toBe(0);
       expect(chunks.join('')).toBe('ready\ndone\n');
@@ -139,7 +149,9 @@ export function describeSandboxContract(
     it('caps output with a truncation marker', async () => {
       const provider = await open();
       const sandbox = await provider.get(sessionId(), environment);
-      const result = await sandbox.exec("head -c 200000 /dev/zero | tr '\\0' a; echo; echo END", { maxOutputBytes: 4000 });
+      const result = await sandbox.exec("head -c 200000 /dev/zero | tr '\\0' a; echo; echo END", {
+        maxOutputBytes: 4000,
+      });
       expect(result.exitCode).toBe(0);
       expect(result.truncated).toBe(true);
       expect(result.stdout.length).toBeLessThan(5000);

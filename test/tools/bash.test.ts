@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { text, type ToolRig, toolRig } from './helpers.js';
+import { type ToolRig, text, toolRig } from './helpers.js';
 
 describe('bash tool', () => {
   const rigs: ToolRig[] = [];
@@ -26,8 +26,13 @@ describe('bash tool', () => {
 
   it('keeps the working directory and exported variables between calls', async () => {
     const r = rig();
-    await r.call('bash', { command: 'mkdir -p proj/src && cd proj/src && export GREETING="hi there" && LOCAL_ONLY=1' });
-    const result = await r.call('bash', { command: 'pwd; echo "$GREETING"; echo "local=${LOCAL_ONLY:-unset}"' });
+    await r.call('bash', {
+      command: 'mkdir -p proj/src && cd proj/src && export GREETING="hi there" && LOCAL_ONLY=1',
+    });
+    const result = await r.call('bash', {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax
+      command: 'pwd; echo "$GREETING"; echo "local=${LOCAL_ONLY:-unset}"',
+    });
     expect(text(result)).toBe('/workspace/proj/src\nhi there\nlocal=unset');
   });
 
@@ -49,7 +54,9 @@ describe('bash tool', () => {
       rigs.push(second);
       expect(text(await second.call('bash', { command: 'pwd; echo $TOKEN_NAME' }))).toBe('/workspace/w\nabc');
       expect(text(await second.call('bash', { restart: true }))).toMatch(/restarted/);
-      expect(text(await second.call('bash', { command: 'pwd; echo "[$TOKEN_NAME]"' }))).toBe('/workspace\n[]');
+      expect(text(await second.call('bash', { command: 'pwd; echo "[$TOKEN_NAME]"' }))).toBe(
+        '/workspace\n[]',
+      );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -76,7 +83,8 @@ describe('bash tool', () => {
     const r = rig();
     const pending = r.call('bash', { command: 'echo go; sleep 20' });
     const deadline = Date.now() + 10_000;
-    while (!r.progress.join('').includes('go') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    while (!r.progress.join('').includes('go') && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 20));
     r.controller.abort();
     const result = await pending;
     expect(result.is_error).toBe(true);

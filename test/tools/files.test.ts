@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { text, type ToolRig, toolRig } from './helpers.js';
+import { type ToolRig, text, toolRig } from './helpers.js';
 
 describe('read, write and edit tools', () => {
   let r: ToolRig;
@@ -9,7 +9,9 @@ describe('read, write and edit tools', () => {
   afterAll(async () => {
     await r.close();
   });
-  const exec = async (command: string) => (await (await r.provider.get(r.sessionId, (await import('./helpers.js')).environment())).exec(command)).stdout;
+  const exec = async (command: string) =>
+    (await (await r.provider.get(r.sessionId, (await import('./helpers.js')).environment())).exec(command))
+      .stdout;
 
   it('write creates the file (and its directories) in the workspace', async () => {
     const result = await r.call('write', { file_path: 'src/app/hello.py', content: 'print(42)\n' });
@@ -19,11 +21,15 @@ describe('read, write and edit tools', () => {
 
   it('read numbers lines and honours view_range', async () => {
     await r.call('write', { file_path: 'lines.txt', content: 'alpha\nbeta\ngamma\ndelta\n' });
-    expect(text(await r.call('read', { file_path: 'lines.txt' }))).toBe('     1\talpha\n     2\tbeta\n     3\tgamma\n     4\tdelta');
+    expect(text(await r.call('read', { file_path: 'lines.txt' }))).toBe(
+      '     1\talpha\n     2\tbeta\n     3\tgamma\n     4\tdelta',
+    );
     expect(text(await r.call('read', { file_path: '/workspace/lines.txt', view_range: [2, 3] }))).toBe(
       '     2\tbeta\n     3\tgamma\n[showing lines 2-3 of 4; use view_range to see others]',
     );
-    expect(text(await r.call('read', { file_path: 'lines.txt', view_range: [3, -1] }))).toMatch(/^ {5}3\tgamma\n {5}4\tdelta\n/);
+    expect(text(await r.call('read', { file_path: 'lines.txt', view_range: [3, -1] }))).toMatch(
+      /^ {5}3\tgamma\n {5}4\tdelta\n/,
+    );
   });
 
   it('read explains what is wrong: missing file, range outside the file, directory, binary', async () => {
@@ -44,12 +50,19 @@ describe('read, write and edit tools', () => {
   it('read returns images as image blocks', async () => {
     await exec("printf '\\x89PNG\\r\\n\\x1a\\n\\0\\0' > pic.png");
     const result = await r.call('read', { file_path: 'pic.png' });
-    expect(result.content[0]).toMatchObject({ type: 'image', source: { type: 'base64', media_type: 'image/png' } });
+    expect(result.content[0]).toMatchObject({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png' },
+    });
   });
 
   it('edit replaces an exact unique string, literally', async () => {
     await r.call('write', { file_path: 'edit.js', content: 'const a = 1;\nconst b = 2;\n' });
-    const result = await r.call('edit', { file_path: 'edit.js', old_string: 'const b = 2;', new_string: "const b = '$&$1';" });
+    const result = await r.call('edit', {
+      file_path: 'edit.js',
+      old_string: 'const b = 2;',
+      new_string: "const b = '$&$1';",
+    });
     expect(text(result)).toBe('Edited /workspace/edit.js: replaced 1 occurrence.');
     expect(await exec('cat edit.js')).toBe("const a = 1;\nconst b = '$&$1';\n");
   });
@@ -59,11 +72,20 @@ describe('read, write and edit tools', () => {
     const missing = await r.call('edit', { file_path: 'dup.txt', old_string: 'y = 1', new_string: 'y = 2' });
     expect(missing.is_error).toBe(true);
     expect(text(missing)).toMatch(/not found in \/workspace\/dup.txt/);
-    const ambiguous = await r.call('edit', { file_path: 'dup.txt', old_string: 'x = 1', new_string: 'x = 2' });
+    const ambiguous = await r.call('edit', {
+      file_path: 'dup.txt',
+      old_string: 'x = 1',
+      new_string: 'x = 2',
+    });
     expect(ambiguous.is_error).toBe(true);
     expect(text(ambiguous)).toMatch(/occurs 2 times.*replace_all/);
     expect(await exec('cat dup.txt')).toBe('x = 1\nx = 1\n');
-    const all = await r.call('edit', { file_path: 'dup.txt', old_string: 'x = 1', new_string: 'x = 2', replace_all: true });
+    const all = await r.call('edit', {
+      file_path: 'dup.txt',
+      old_string: 'x = 1',
+      new_string: 'x = 2',
+      replace_all: true,
+    });
     expect(text(all)).toMatch(/replaced 2 occurrences/);
     expect(await exec('cat dup.txt')).toBe('x = 2\nx = 2\n');
     const noFile = await r.call('edit', { file_path: 'ghost.txt', old_string: 'a', new_string: 'b' });
@@ -103,15 +125,27 @@ describe('glob and grep tools', () => {
     expect(ordered.at(-1)).toBe('/workspace/src/two.ts');
     expect(text(await r.call('glob', { pattern: '*.ts' }))).toBe('/workspace/main.ts');
     expect(text(await r.call('glob', { pattern: '*.ts', path: 'src' }))).toBe('/workspace/src/two.ts');
-    expect(text(await r.call('glob', { pattern: '/workspace/src/**/*.{ts,md}' })).split('\n').sort()).toEqual(['/workspace/src/lib/one.ts', '/workspace/src/two.ts']);
+    expect(
+      text(await r.call('glob', { pattern: '/workspace/src/**/*.{ts,md}' }))
+        .split('\n')
+        .sort(),
+    ).toEqual(['/workspace/src/lib/one.ts', '/workspace/src/two.ts']);
     expect(text(await r.call('glob', { pattern: '**/*.rs' }))).toMatch(/^No files match/);
     expect((await r.call('glob', { pattern: '*', path: 'nowhere' })).is_error).toBe(true);
   });
 
   it('grep returns path:line:text with ripgrep, and says when nothing matched', async () => {
-    const hits = text(await r.call('grep', { pattern: 'TODO' })).split('\n').sort();
-    expect(hits).toEqual(['/workspace/docs/readme.md:1:# TODO docs', '/workspace/main.ts:1:top-level TODO', '/workspace/src/two.ts:1:// TODO: two']);
-    expect(text(await r.call('grep', { pattern: 'const \\w+ = 1', path: 'src' }))).toBe('/workspace/src/lib/one.ts:1:export const one = 1');
+    const hits = text(await r.call('grep', { pattern: 'TODO' }))
+      .split('\n')
+      .sort();
+    expect(hits).toEqual([
+      '/workspace/docs/readme.md:1:# TODO docs',
+      '/workspace/main.ts:1:top-level TODO',
+      '/workspace/src/two.ts:1:// TODO: two',
+    ]);
+    expect(text(await r.call('grep', { pattern: 'const \\w+ = 1', path: 'src' }))).toBe(
+      '/workspace/src/lib/one.ts:1:export const one = 1',
+    );
     expect(text(await r.call('grep', { pattern: 'nothing-here' }))).toMatch(/^No matches/);
   });
 

@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentConfig, type AgentConfigInput, EnvironmentConfig, type EnvironmentConfigInput } from '../../src/config/schema.js';
+import {
+  AgentConfig,
+  type AgentConfigInput,
+  EnvironmentConfig,
+  type EnvironmentConfigInput,
+} from '../../src/config/schema.js';
 import { silentLogger } from '../../src/logging.js';
 import { createLocalSandboxProvider } from '../../src/sandbox/local/provider.js';
 import type { SandboxProvider } from '../../src/sandbox/types.js';
@@ -30,7 +35,14 @@ export interface ToolRig {
 let counter = 0;
 
 /** Tools over a real local sandbox for one session, with a ToolContext like the harness's. */
-export function toolRig(options: Partial<Omit<BuiltinToolsetOptions, 'agent' | 'environment'>> & { agent?: AgentConfig; environment?: EnvironmentConfig; dataDir?: string; sessionId?: string } = {}): ToolRig {
+export function toolRig(
+  options: Partial<Omit<BuiltinToolsetOptions, 'agent' | 'environment'>> & {
+    agent?: AgentConfig;
+    environment?: EnvironmentConfig;
+    dataDir?: string;
+    sessionId?: string;
+  } = {},
+): ToolRig {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'th-tools-'));
   const env = options.environment ?? environment();
   const provider = createLocalSandboxProvider({ dataDir, logger: silentLogger() });

@@ -38,14 +38,26 @@ describe('createBuiltinToolset', () => {
 
   it('offers web_search with a backend, or when enabled explicitly', () => {
     const backend = { name: 'fake', search: async () => [] };
-    expect(names(createBuiltinToolset({ agent: agent(), environment: environment(), webSearch: backend }))).toContain('web_search');
-    const explicit = agent([{ type: 'agent_toolset_20260401', configs: [{ name: 'web_search', enabled: true }] }]);
-    expect(names(createBuiltinToolset({ agent: explicit, environment: environment() }))).toContain('web_search');
+    expect(
+      names(createBuiltinToolset({ agent: agent(), environment: environment(), webSearch: backend })),
+    ).toContain('web_search');
+    const explicit = agent([
+      { type: 'agent_toolset_20260401', configs: [{ name: 'web_search', enabled: true }] },
+    ]);
+    expect(names(createBuiltinToolset({ agent: explicit, environment: environment() }))).toContain(
+      'web_search',
+    );
   });
 
   it('input schemas use the SDK field names', () => {
-    const tools = createBuiltinToolset({ agent: agent(), environment: environment(), webSearch: { name: 'f', search: async () => [] } });
-    const fields = Object.fromEntries(tools.map((t) => [t.name, Object.keys((t.input_schema.properties ?? {}) as object).sort()]));
+    const tools = createBuiltinToolset({
+      agent: agent(),
+      environment: environment(),
+      webSearch: { name: 'f', search: async () => [] },
+    });
+    const fields = Object.fromEntries(
+      tools.map((t) => [t.name, Object.keys((t.input_schema.properties ?? {}) as object).sort()]),
+    );
     expect(fields).toEqual({
       bash: ['command', 'restart', 'timeout_ms'],
       read: ['file_path', 'view_range'],

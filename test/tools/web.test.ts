@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EgressDenial } from '../../src/credentials/proxy.js';
-import { agent, environment, text, type ToolRig, toolRig } from './helpers.js';
+import { agent, environment, type ToolRig, text, toolRig } from './helpers.js';
 
 describe('web_fetch and web_search tools', () => {
   let server: http.Server;
@@ -20,7 +20,9 @@ describe('web_fetch and web_search tools', () => {
       switch (req.url) {
         case '/page':
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-          res.end('<html><head><style>p{}</style><script>var x=1</script></head><body><h1>Title</h1><p>Hello <b>world</b> &amp; friends.</p><a href="https://example.com/doc">docs</a></body></html>');
+          res.end(
+            '<html><head><style>p{}</style><script>var x=1</script></head><body><h1>Title</h1><p>Hello <b>world</b> &amp; friends.</p><a href="https://example.com/doc">docs</a></body></html>',
+          );
           return;
         case '/big':
           res.writeHead(200, { 'content-type': 'text/plain' });
@@ -115,7 +117,9 @@ describe('web_fetch and web_search tools', () => {
   });
 
   it('web_search without a backend says it is not configured', async () => {
-    const r = rig({ agent: agent([{ type: 'agent_toolset_20260401', configs: [{ name: 'web_search', enabled: true }] }]) });
+    const r = rig({
+      agent: agent([{ type: 'agent_toolset_20260401', configs: [{ name: 'web_search', enabled: true }] }]),
+    });
     const result = await r.call('web_search', { query: 'threadhand' });
     expect(result.is_error).toBe(true);
     expect(text(result)).toMatch(/no search backend configured/);

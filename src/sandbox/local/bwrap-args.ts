@@ -16,17 +16,39 @@ export const PROXY_PORT = 3128;
 
 const SYSTEM_DIRS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 const ETC_ENTRIES = [
-  'passwd', 'group', 'hosts', 'hostname', 'resolv.conf', 'nsswitch.conf', 'host.conf', 'gai.conf',
-  'services', 'protocols', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'alternatives',
-  'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'timezone', 'os-release',
-  'debian_version', 'mime.types', 'inputrc', 'gitconfig',
-  'python3', 'python3.11', 'python3.12', 'python3.13', 'pip.conf', 'npmrc',
+  'passwd',
+  'group',
+  'hosts',
+  'hostname',
+  'resolv.conf',
+  'nsswitch.conf',
+  'host.conf',
+  'gai.conf',
+  'services',
+  'protocols',
+  'ssl',
+  'ca-certificates',
+  'ca-certificates.conf',
+  'alternatives',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'localtime',
+  'timezone',
+  'os-release',
+  'debian_version',
+  'mime.types',
+  'inputrc',
+  'gitconfig',
+  'python3',
+  'python3.11',
+  'python3.12',
+  'python3.13',
+  'pip.conf',
+  'npmrc',
 ];
 
-export type SandboxNetwork =
-  | { mode: 'host' }
-  | { mode: 'none' }
-  | { mode: 'proxy'; socketPath: string };
+export type SandboxNetwork = { mode: 'host' } | { mode: 'none' } | { mode: 'proxy'; socketPath: string };
 
 export interface BwrapSpec {
   workspaceDir: string;
@@ -78,17 +100,33 @@ function entryScript(network: SandboxNetwork, login: boolean): string {
 /** argv for `bwrap` that runs `command` with `bash -lc` inside the sandbox. */
 export function bwrapArgs(spec: BwrapSpec, command: string): string[] {
   const args = [
-    '--unshare-user', '--uid', '0', '--gid', '0',
-    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
-    '--hostname', 'threadhand',
-    '--die-with-parent', '--new-session',
-    '--cap-drop', 'ALL',
+    '--unshare-user',
+    '--uid',
+    '0',
+    '--gid',
+    '0',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--hostname',
+    'threadhand',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
     '--clearenv',
     ...systemArgs(),
-    '--dev', '/dev',
-    '--proc', '/proc',
-    '--bind', spec.workspaceDir, '/workspace',
-    '--bind', spec.tmpDir, '/tmp',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--bind',
+    spec.workspaceDir,
+    '/workspace',
+    '--bind',
+    spec.tmpDir,
+    '/tmp',
   ];
   if (spec.envDir) args.push('--ro-bind', spec.envDir, ENV_PACKAGES_DIR);
   for (const bind of spec.writableBinds ?? []) args.push('--bind', bind.host, bind.sandbox);
@@ -96,7 +134,14 @@ export function bwrapArgs(spec: BwrapSpec, command: string): string[] {
   if (spec.network.mode === 'proxy') args.push('--bind', spec.network.socketPath, PROXY_SOCKET_PATH);
   args.push('--chdir', spec.cwd);
   for (const [key, value] of Object.entries(spec.env)) args.push('--setenv', key, value);
-  args.push('--', '/bin/bash', '-c', entryScript(spec.network, spec.login ?? true), 'threadhand-sandbox', command);
+  args.push(
+    '--',
+    '/bin/bash',
+    '-c',
+    entryScript(spec.network, spec.login ?? true),
+    'threadhand-sandbox',
+    command,
+  );
   return args;
 }
 

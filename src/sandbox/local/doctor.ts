@@ -11,7 +11,10 @@ export interface PrerequisiteCheck {
 
 /** The absolute path of an executable on PATH (or the usual system dirs), if any. */
 export function findExecutable(name: string, pathEnv?: string): string | undefined {
-  const dirs = pathEnv !== undefined ? pathEnv.split(delimiter) : [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/bin'];
+  const dirs =
+    pathEnv !== undefined
+      ? pathEnv.split(delimiter)
+      : [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/bin'];
   for (const dir of dirs) {
     if (!dir) continue;
     const candidate = join(dir, name);

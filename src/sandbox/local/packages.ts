@@ -24,6 +24,7 @@ export async function missingAptPackages(packages: readonly string[]): Promise<s
   for (const name of packages) {
     const pkg = name.split('=')[0]?.trim() ?? name;
     try {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template
       const { stdout } = await execFileAsync('dpkg-query', ['-W', '-f=${db:Status-Status}', pkg]);
       if (stdout.trim() !== 'installed') missing.push(name);
     } catch {
@@ -94,10 +95,14 @@ async function install(options: EnsurePackagesOptions, dir: string): Promise<str
   mkdirSync(join(scratch, 'tmp'), { recursive: true });
   const steps = ['set -e', `mkdir -p ${ENV_PACKAGES_DIR}/npm ${ENV_PACKAGES_DIR}/pip`];
   if (npm.length > 0) {
-    steps.push(`npm install --prefix ${ENV_PACKAGES_DIR}/npm --no-audit --no-fund --loglevel=error ${npm.map(shellQuote).join(' ')}`);
+    steps.push(
+      `npm install --prefix ${ENV_PACKAGES_DIR}/npm --no-audit --no-fund --loglevel=error ${npm.map(shellQuote).join(' ')}`,
+    );
   }
   if (pip.length > 0) {
-    steps.push(`python3 -m pip install --target ${ENV_PACKAGES_DIR}/pip --no-input --disable-pip-version-check --no-warn-script-location ${pip.map(shellQuote).join(' ')}`);
+    steps.push(
+      `python3 -m pip install --target ${ENV_PACKAGES_DIR}/pip --no-input --disable-pip-version-check --no-warn-script-location ${pip.map(shellQuote).join(' ')}`,
+    );
   }
   logger.info({ environment: environment.name, npm, pip }, 'installing environment packages');
   try {
@@ -140,7 +145,10 @@ async function install(options: EnsurePackagesOptions, dir: string): Promise<str
       // Another process finished the same environment first; theirs is as good as ours.
       if (!existsSync(join(dir, '.complete'))) throw error;
     }
-    logger.info({ environment: environment.name, durationMs: Math.round(result.durationMs) }, 'environment packages installed');
+    logger.info(
+      { environment: environment.name, durationMs: Math.round(result.durationMs) },
+      'environment packages installed',
+    );
     return dir;
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -18,8 +18,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../config/schema.js';
+import {
+  createEgressProxy,
+  type EgressDenial,
+  type EgressListener,
+  type EgressProxy,
+} from '../../credentials/proxy.js';
 import { allowedHostsFor } from '../../credentials/proxy-hosts.js';
-import { createEgressProxy, type EgressDenial, type EgressListener, type EgressProxy } from '../../credentials/proxy.js';
 import type { Logger } from '../../logging.js';
 import { type SandboxCounters, SandboxError, type SandboxProvider } from '../types.js';
 import { proxyEnv, type SandboxNetwork } from './bwrap-args.js';
@@ -50,7 +55,15 @@ interface SandboxMeta {
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
-const BASE_PATH = ['/workspace/.local/bin', '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+const BASE_PATH = [
+  '/workspace/.local/bin',
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/sbin',
+  '/usr/bin',
+  '/sbin',
+  '/bin',
+];
 
 export function createLocalSandboxProvider(options: LocalSandboxProviderOptions): SandboxProvider {
   const { dataDir, logger } = options;
@@ -68,7 +81,11 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
 
   function bwrapPath(): string {
     const path = options.bwrapPath ?? findExecutable('bwrap');
-    if (!path) throw new SandboxError('sandbox_failed', 'bubblewrap (bwrap) is not installed; install it with: sudo apt-get install -y bubblewrap');
+    if (!path)
+      throw new SandboxError(
+        'sandbox_failed',
+        'bubblewrap (bwrap) is not installed; install it with: sudo apt-get install -y bubblewrap',
+      );
     return path;
   }
 
@@ -82,7 +99,10 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
     const name = `${createHash('sha256').update(sessionId).digest('hex').slice(0, 16)}.sock`;
     const preferred = join(dataDir, 'run', name);
     // UNIX socket paths are limited to ~108 bytes; fall back to a short directory.
-    const dir = preferred.length < 100 ? join(dataDir, 'run') : join(tmpdir(), `threadhand-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`);
+    const dir =
+      preferred.length < 100
+        ? join(dataDir, 'run')
+        : join(tmpdir(), `threadhand-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return join(dir, name);
   }
@@ -103,15 +123,30 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
   async function provision(sessionId: string, environment: EnvironmentConfig): Promise<LocalSandbox> {
     const bwrap = bwrapPath();
     const { apt, cargo, gem, go } = environment.packages;
-    const unsupported = [...cargo.map((p) => `cargo:${p}`), ...gem.map((p) => `gem:${p}`), ...go.map((p) => `go:${p}`)];
+    const unsupported = [
+      ...cargo.map((p) => `cargo:${p}`),
+      ...gem.map((p) => `gem:${p}`),
+      ...go.map((p) => `go:${p}`),
+    ];
     if (unsupported.length > 0) {
-      throw new SandboxError('package_install_failed', `The local provider installs apt (host), npm and pip packages only; environment "${environment.name}" also lists ${unsupported.join(', ')}. Remove them or install them from a bash command.`);
+      throw new SandboxError(
+        'package_install_failed',
+        `The local provider installs apt (host), npm and pip packages only; environment "${environment.name}" also lists ${unsupported.join(', ')}. Remove them or install them from a bash command.`,
+      );
     }
     if (apt.length > 0) {
       const missing = await missingAptPackages(apt);
-      if (missing.length > 0) throw new SandboxError('missing_packages', aptMissingMessage(environment.name, missing));
+      if (missing.length > 0)
+        throw new SandboxError('missing_packages', aptMissingMessage(environment.name, missing));
     }
-    const envDir = await ensureEnvPackages({ dataDir, environment, bwrapPath: bwrap, logger, installEnv: options.installEnv, inflight: inflightInstalls });
+    const envDir = await ensureEnvPackages({
+      dataDir,
+      environment,
+      bwrapPath: bwrap,
+      logger,
+      installEnv: options.installEnv,
+      inflight: inflightInstalls,
+    });
 
     const workspace = workspaceDir(sessionId);
     const tmpDir = tmpDirOf(sessionId);
@@ -120,7 +155,13 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
       const fresh = !existsSync(workspace);
       mkdirSync(workspace, { recursive: true });
       mkdirSync(tmpDir, { recursive: true });
-      meta = { sessionId, environment: environment.name, createdAt: new Date().toISOString(), provisions: 1, activeSeconds: 0 };
+      meta = {
+        sessionId,
+        environment: environment.name,
+        createdAt: new Date().toISOString(),
+        provisions: 1,
+        activeSeconds: 0,
+      };
       writeMeta(meta);
       if (fresh) {
         provisions += 1;
@@ -168,7 +209,10 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
           logger.warn({ err: error, sessionId }, 'could not persist sandbox counters');
         }
       },
-      counters: (): SandboxCounters => ({ provisions: current.provisions, activeSeconds: current.activeSeconds }),
+      counters: (): SandboxCounters => ({
+        provisions: current.provisions,
+        activeSeconds: current.activeSeconds,
+      }),
       destroy: () => provider.destroy(sessionId),
     });
   }
@@ -177,8 +221,15 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
     name: 'local',
 
     get(sessionId, environment) {
-      if (closed) return Promise.reject(new SandboxError('sandbox_failed', 'The sandbox provider is shut down.'));
-      if (!SESSION_ID.test(sessionId)) return Promise.reject(new SandboxError('sandbox_failed', `Invalid session id for a sandbox: ${JSON.stringify(sessionId)}`));
+      if (closed)
+        return Promise.reject(new SandboxError('sandbox_failed', 'The sandbox provider is shut down.'));
+      if (!SESSION_ID.test(sessionId))
+        return Promise.reject(
+          new SandboxError(
+            'sandbox_failed',
+            `Invalid session id for a sandbox: ${JSON.stringify(sessionId)}`,
+          ),
+        );
       const ready = open.get(sessionId);
       if (ready) return Promise.resolve(ready);
       let pending = opening.get(sessionId);

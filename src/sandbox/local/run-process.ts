@@ -35,7 +35,11 @@ export const KILLED_EXIT_CODE = 137;
 /** After a kill, how long to wait for the pipes to close before resolving anyway. */
 const KILL_GRACE_MS = 2000;
 
-export function runProcess(file: string, args: string[], options: RunProcessOptions): Promise<RunProcessResult> {
+export function runProcess(
+  file: string,
+  args: string[],
+  options: RunProcessOptions,
+): Promise<RunProcessResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(file, args, {
@@ -138,6 +142,14 @@ function safeCall(sink: (chunk: string) => void, text: string): void {
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
-  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGSEGV: 11, SIGABRT: 6, SIGPIPE: 13 };
+  const table: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGKILL: 9,
+    SIGTERM: 15,
+    SIGSEGV: 11,
+    SIGABRT: 6,
+    SIGPIPE: 13,
+  };
   return table[signal] ?? 0;
 }

@@ -15,8 +15,16 @@ export const SHELL_STATE_PATH = '/workspace/.threadhand/shell-state';
 
 export const BashInput = z.object({
   command: z.string().optional().describe('Shell command to execute. Omit only when `restart` is true.'),
-  restart: z.boolean().optional().describe('Restart the persistent bash session (fresh working directory and variables).'),
-  timeout_ms: z.number().int().nonnegative().optional().describe('Per-call timeout in milliseconds (0 or omitted: the default).'),
+  restart: z
+    .boolean()
+    .optional()
+    .describe('Restart the persistent bash session (fresh working directory and variables).'),
+  timeout_ms: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Per-call timeout in milliseconds (0 or omitted: the default).'),
 });
 
 export interface BashToolOptions {
@@ -54,7 +62,7 @@ export function bashTool(options: BashToolOptions): BuiltinToolSpec<typeof BashI
   return {
     name: 'bash',
     description:
-      'Run a shell command in the session\'s sandbox (bash, working directory /workspace). The shell persists between calls: ' +
+      "Run a shell command in the session's sandbox (bash, working directory /workspace). The shell persists between calls: " +
       'the working directory and exported variables carry over. Output streams live; long output is truncated (head and tail kept). ' +
       `Default timeout ${Math.round(options.defaultTimeoutMs / 1000)} s (timeout_ms up to ${Math.round(options.maxTimeoutMs / 1000)} s). ` +
       'Background processes do not outlive the call. Use restart: true to reset the shell.',
@@ -63,12 +71,19 @@ export function bashTool(options: BashToolOptions): BuiltinToolSpec<typeof BashI
       const sandbox = await sandboxOf(ctx);
       if (input.restart) {
         await sandbox.exec(`rm -f ${shellQuote(SHELL_STATE_PATH)}`);
-        if (!input.command) return textResult('Bash session restarted: working directory /workspace, no saved variables.');
+        if (!input.command)
+          return textResult('Bash session restarted: working directory /workspace, no saved variables.');
       }
       if (!input.command || input.command.trim() === '') {
-        return textResult('Provide `command` (the shell command to run), or `restart: true` to reset the shell.', true);
+        return textResult(
+          'Provide `command` (the shell command to run), or `restart: true` to reset the shell.',
+          true,
+        );
       }
-      const timeoutMs = Math.min(input.timeout_ms ? input.timeout_ms : options.defaultTimeoutMs, options.maxTimeoutMs);
+      const timeoutMs = Math.min(
+        input.timeout_ms ? input.timeout_ms : options.defaultTimeoutMs,
+        options.maxTimeoutMs,
+      );
       const result = await sandbox.exec(persistentShellScript(), {
         env: { [COMMAND_VAR]: input.command },
         timeoutMs,
@@ -80,16 +95,23 @@ export function bashTool(options: BashToolOptions): BuiltinToolSpec<typeof BashI
       const parts: string[] = [];
       if (result.stdout) parts.push(result.stdout.trimEnd());
       if (result.stderr) parts.push(`[stderr]\n${result.stderr.trimEnd()}`);
-      if (result.truncated) parts.push(`[output truncated: more than ${options.maxOutputBytes} bytes on a stream; the middle was cut. Redirect to a file and read parts of it if you need everything.]`);
+      if (result.truncated)
+        parts.push(
+          `[output truncated: more than ${options.maxOutputBytes} bytes on a stream; the middle was cut. Redirect to a file and read parts of it if you need everything.]`,
+        );
       if (result.timedOut) {
-        parts.push(`[command timed out after ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} and was killed with all its processes; raise timeout_ms or run less at once]`);
+        parts.push(
+          `[command timed out after ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} and was killed with all its processes; raise timeout_ms or run less at once]`,
+        );
         return textResult(parts.join('\n'), true);
       }
       if (result.aborted) {
         parts.push('[command interrupted and killed]');
         return textResult(parts.join('\n'), true);
       }
-      parts.push(result.exitCode === 0 ? (parts.length === 0 ? '(no output)' : '') : `[exit code ${result.exitCode}]`);
+      parts.push(
+        result.exitCode === 0 ? (parts.length === 0 ? '(no output)' : '') : `[exit code ${result.exitCode}]`,
+      );
       return textResult(parts.filter((p) => p !== '').join('\n'));
     },
   };

@@ -3,7 +3,7 @@
  * sandbox errors, unexpected throws) comes back as an `is_error` result the model can act on.
  */
 import { z } from 'zod';
-import { SandboxError, type Sandbox } from '../../sandbox/types.js';
+import { type Sandbox, SandboxError } from '../../sandbox/types.js';
 import { type PermissionPolicy, type Tool, type ToolContext, type ToolResult, textResult } from '../types.js';
 
 export interface BuiltinToolSpec<S extends z.ZodType> {
@@ -25,7 +25,10 @@ export function describeIssues(error: z.ZodError): string {
     .join('\n');
 }
 
-export function defineBuiltinTool<S extends z.ZodType>(spec: BuiltinToolSpec<S>, permission: PermissionPolicy): Tool {
+export function defineBuiltinTool<S extends z.ZodType>(
+  spec: BuiltinToolSpec<S>,
+  permission: PermissionPolicy,
+): Tool {
   return {
     name: spec.name,
     description: spec.description,
@@ -64,5 +67,8 @@ export function clip(text: string, max: number): { text: string; clipped: boolea
   if (text.length <= max) return { text, clipped: false };
   const head = text.slice(0, Math.floor(max * 0.6));
   const tail = text.slice(text.length - Math.floor(max * 0.4));
-  return { text: `${head}\n[... ${text.length - head.length - tail.length} characters truncated ...]\n${tail}`, clipped: true };
+  return {
+    text: `${head}\n[... ${text.length - head.length - tail.length} characters truncated ...]\n${tail}`,
+    clipped: true,
+  };
 }

@@ -6,7 +6,7 @@
  * `web_search` is offered when a search backend is configured, or when the agent enables it
  * explicitly (it then answers with a clear error saying no backend is configured).
  */
-import type { AgentConfig, BuiltinToolName, EnvironmentConfig } from '../../config/schema.js';
+import type { AgentConfig, AgentTool, BuiltinToolName, EnvironmentConfig } from '../../config/schema.js';
 import type { EgressDenial } from '../../credentials/proxy.js';
 import type { PermissionPolicy, Tool } from '../types.js';
 import { bashTool } from './bash.js';
@@ -15,8 +15,8 @@ import { editTool, readTool, writeTool } from './files.js';
 import { globTool, grepTool } from './search.js';
 import { type WebSearchBackend, webFetchTool, webSearchTool } from './web.js';
 
-export type { WebSearchBackend, WebSearchResult } from './web.js';
 export { SHELL_STATE_PATH } from './bash.js';
+export type { WebSearchBackend, WebSearchResult } from './web.js';
 
 export interface BuiltinToolsetOptions {
   agent: AgentConfig;
@@ -40,6 +40,8 @@ export interface BuiltinToolsetOptions {
   webFetchTimeoutMs?: number;
 }
 
+type AgentToolsetEntry = Extract<AgentTool, { type: 'agent_toolset_20260401' }>;
+
 interface ResolvedConfig {
   enabled: boolean;
   explicit: boolean;
@@ -48,8 +50,8 @@ interface ResolvedConfig {
 
 /** Enabled flag and permission of one built-in tool under the agent's toolset entry. */
 export function resolveToolConfig(agent: AgentConfig, name: BuiltinToolName): ResolvedConfig | undefined {
-  const toolset = agent.tools.find((t) => t.type === 'agent_toolset_20260401');
-  if (!toolset || toolset.type !== 'agent_toolset_20260401') return undefined;
+  const toolset = agent.tools.find((t): t is AgentToolsetEntry => t.type === 'agent_toolset_20260401');
+  if (!toolset) return undefined;
   const config = toolset.configs?.find((c) => c.name === name);
   const defaults = toolset.default_config;
   const enabled = config?.enabled ?? defaults?.enabled ?? true;
@@ -61,7 +63,14 @@ export function resolveToolConfig(agent: AgentConfig, name: BuiltinToolName): Re
 export function createBuiltinToolset(options: BuiltinToolsetOptions): Tool[] {
   const maxOutputChars = options.maxOutputChars ?? 30_000;
   const specs = {
-    bash: () => defineBuiltin(bashTool({ defaultTimeoutMs: options.bashTimeoutMs ?? 120_000, maxTimeoutMs: options.bashMaxTimeoutMs ?? 600_000, maxOutputBytes: options.maxOutputBytes ?? 30_000 })),
+    bash: () =>
+      defineBuiltin(
+        bashTool({
+          defaultTimeoutMs: options.bashTimeoutMs ?? 120_000,
+          maxTimeoutMs: options.bashMaxTimeoutMs ?? 600_000,
+          maxOutputBytes: options.maxOutputBytes ?? 30_000,
+        }),
+      ),
     read: () => defineBuiltin(readTool({ maxLines: 2000, maxLineChars: 2000 })),
     write: () => defineBuiltin(writeTool()),
     edit: () => defineBuiltin(editTool()),

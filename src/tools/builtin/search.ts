@@ -49,7 +49,10 @@ export function globToRegExp(glob: string): RegExp {
       const close = glob.indexOf(']', i + 1);
       if (close === -1) out += '\\[';
       else {
-        const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = glob
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         out += `[${body}]`;
         i = close;
       }
@@ -62,7 +65,8 @@ export function globToRegExp(glob: string): RegExp {
 function splitAbsolute(pattern: string): { root: string; rest: string } {
   const segments = pattern.split('/');
   const literal: string[] = [];
-  while (segments.length > 1 && !GLOB_CHARS.test(segments[0] as string)) literal.push(segments.shift() as string);
+  while (segments.length > 1 && !GLOB_CHARS.test(segments[0] as string))
+    literal.push(segments.shift() as string);
   return { root: literal.join('/') || '/', rest: segments.join('/') };
 }
 
@@ -87,20 +91,29 @@ export function globTool(options: SearchToolOptions): BuiltinToolSpec<typeof Glo
         "  find . -type f -not -path './.git/*' -not -path './.threadhand/*' -printf '%T@\\t%P\\0'",
         'fi',
       ].join('\n');
-      const result = await sandbox.exec(script, { signal: ctx.signal, timeoutMs: 60_000, maxOutputBytes: 32 * 1024 * 1024 });
+      const result = await sandbox.exec(script, {
+        signal: ctx.signal,
+        timeoutMs: 60_000,
+        maxOutputBytes: 32 * 1024 * 1024,
+      });
       if (result.exitCode === NO_DIR) return textResult(`${root} is not a directory.`, true);
-      if (result.timedOut || result.aborted) return textResult('glob did not finish (timed out or interrupted); narrow the path.', true);
+      if (result.timedOut || result.aborted)
+        return textResult('glob did not finish (timed out or interrupted); narrow the path.', true);
       const matches: Array<{ path: string; mtime: number }> = [];
       for (const record of result.stdout.split('\0')) {
         const tab = record.indexOf('\t');
         if (tab === -1) continue;
         const rel = record.slice(tab + 1).replace(/^\.\//, '');
-        if (matcher.test(rel)) matches.push({ path: posix.join(root, rel), mtime: Number(record.slice(0, tab)) });
+        if (matcher.test(rel))
+          matches.push({ path: posix.join(root, rel), mtime: Number(record.slice(0, tab)) });
       }
       if (matches.length === 0) return textResult(`No files match ${input.pattern} under ${root}.`);
       matches.sort((a, b) => b.mtime - a.mtime || a.path.localeCompare(b.path));
       const shown = matches.slice(0, options.maxGlobResults).map((m) => m.path);
-      const note = matches.length > shown.length ? `\n[${matches.length - shown.length} more matches not shown; narrow the pattern]` : '';
+      const note =
+        matches.length > shown.length
+          ? `\n[${matches.length - shown.length} more matches not shown; narrow the pattern]`
+          : '';
       return textResult(shown.join('\n') + note);
     },
   };
@@ -126,15 +139,27 @@ export function grepTool(options: SearchToolOptions): BuiltinToolSpec<typeof Gre
         `  exec grep -rnIE --exclude-dir=.git --exclude-dir=.threadhand -e ${p} -- ${t}`,
         'fi',
       ].join('\n');
-      const result = await sandbox.exec(script, { signal: ctx.signal, timeoutMs: 60_000, maxOutputBytes: 4 * 1024 * 1024 });
-      if (result.timedOut || result.aborted) return textResult('grep did not finish (timed out or interrupted); narrow the path or pattern.', true);
-      if (result.exitCode === 1 && result.stdout === '') return textResult(`No matches for /${input.pattern}/ in ${target}.`);
+      const result = await sandbox.exec(script, {
+        signal: ctx.signal,
+        timeoutMs: 60_000,
+        maxOutputBytes: 4 * 1024 * 1024,
+      });
+      if (result.timedOut || result.aborted)
+        return textResult(
+          'grep did not finish (timed out or interrupted); narrow the path or pattern.',
+          true,
+        );
+      if (result.exitCode === 1 && result.stdout === '')
+        return textResult(`No matches for /${input.pattern}/ in ${target}.`);
       if (result.exitCode !== 0 && result.stdout === '') {
         return textResult(`grep failed: ${result.stderr.trim() || `exit code ${result.exitCode}`}`, true);
       }
       const lines = result.stdout.trimEnd().split('\n');
       const { text, clipped } = clip(lines.join('\n'), options.maxOutputChars);
-      const note = clipped || result.truncated ? `\n[${lines.length} matching lines; output truncated, narrow the search]` : '';
+      const note =
+        clipped || result.truncated
+          ? `\n[${lines.length} matching lines; output truncated, narrow the search]`
+          : '';
       return textResult(text + note);
     },
   };

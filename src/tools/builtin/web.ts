@@ -6,8 +6,8 @@
 import { convert } from 'html-to-text';
 import { z } from 'zod';
 import type { EnvironmentConfig } from '../../config/schema.js';
-import { allowedHostsFor, isHostAllowed } from '../../credentials/proxy-hosts.js';
 import type { EgressDenial } from '../../credentials/proxy.js';
+import { allowedHostsFor, isHostAllowed } from '../../credentials/proxy-hosts.js';
 import { type ToolResult, textResult } from '../types.js';
 import { type BuiltinToolSpec, clip } from './define.js';
 
@@ -42,7 +42,8 @@ export interface WebToolOptions {
 }
 
 const MAX_REDIRECTS = 5;
-const TEXT_TYPES = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ld\+json|rss\+xml|atom\+xml)|[^;]*\+json|[^;]*\+xml)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ld\+json|rss\+xml|atom\+xml)|[^;]*\+json|[^;]*\+xml)/i;
 
 async function readCapped(response: Response, maxBytes: number): Promise<{ bytes: Buffer; capped: boolean }> {
   if (!response.body) return { bytes: Buffer.alloc(0), capped: false };
@@ -84,7 +85,10 @@ export function webFetchTool(options: WebToolOptions): BuiltinToolSpec<typeof We
       try {
         url = new URL(input.url);
       } catch {
-        return textResult(`"${input.url}" is not a valid URL; give an absolute http:// or https:// URL.`, true);
+        return textResult(
+          `"${input.url}" is not a valid URL; give an absolute http:// or https:// URL.`,
+          true,
+        );
       }
       const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(options.timeoutMs)]);
       for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
@@ -94,15 +98,34 @@ export function webFetchTool(options: WebToolOptions): BuiltinToolSpec<typeof We
         const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
         if (allowed && !isHostAllowed(allowed, url.hostname, port)) {
           const reason = `${url.hostname}:${port} is not in this environment's allowed_hosts (networking: limited).`;
-          options.onEgressDenied?.({ sessionId: ctx.sessionId, host: url.hostname, port, method: 'GET', reason });
+          options.onEgressDenied?.({
+            sessionId: ctx.sessionId,
+            host: url.hostname,
+            port,
+            method: 'GET',
+            reason,
+          });
           return textResult(`web_fetch refused: ${reason}`, true);
         }
         let response: Response;
         try {
-          response = await options.fetch(url, { redirect: 'manual', signal, headers: { 'user-agent': 'Threadhand web_fetch', accept: 'text/html,text/plain,application/json,*/*;q=0.5' } });
+          response = await options.fetch(url, {
+            redirect: 'manual',
+            signal,
+            headers: {
+              'user-agent': 'Threadhand web_fetch',
+              accept: 'text/html,text/plain,application/json,*/*;q=0.5',
+            },
+          });
         } catch (error) {
           if (ctx.signal.aborted) return textResult('web_fetch was interrupted.', true);
-          const reason = signal.aborted ? `timed out after ${Math.round(options.timeoutMs / 1000)} s` : error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+          const reason = signal.aborted
+            ? `timed out after ${Math.round(options.timeoutMs / 1000)} s`
+            : error instanceof Error
+              ? error.cause instanceof Error
+                ? error.cause.message
+                : error.message
+              : String(error);
           return textResult(`Could not fetch ${url.href}: ${reason}`, true);
         }
         const location = response.headers.get('location');
@@ -114,12 +137,21 @@ export function webFetchTool(options: WebToolOptions): BuiltinToolSpec<typeof We
         const contentType = response.headers.get('content-type') ?? 'text/plain';
         if (!TEXT_TYPES.test(contentType)) {
           await response.body?.cancel().catch(() => undefined);
-          return textResult(`${url.href} returned ${contentType}, which is not text; download it with bash (curl) if you need it.`, true);
+          return textResult(
+            `${url.href} returned ${contentType}, which is not text; download it with bash (curl) if you need it.`,
+            true,
+          );
         }
         const { bytes, capped } = await readCapped(response, options.maxBytes);
         const raw = decode(bytes, contentType);
         const text = /html/i.test(contentType)
-          ? convert(raw, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }, { selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] })
+          ? convert(raw, {
+              wordwrap: false,
+              selectors: [
+                { selector: 'img', format: 'skip' },
+                { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+              ],
+            })
           : raw;
         const { text: body, clipped } = clip(text.trim(), options.maxChars);
         const header = `URL: ${url.href}\nStatus: ${response.status}\nContent-Type: ${contentType}\n\n`;
@@ -143,11 +175,17 @@ export function webSearchTool(backend: WebSearchBackend | undefined): BuiltinToo
           true,
         );
       }
-      const results = await backend.search(input.query, { signal: ctx.signal, maxResults: input.max_results ?? 5 });
+      const results = await backend.search(input.query, {
+        signal: ctx.signal,
+        maxResults: input.max_results ?? 5,
+      });
       if (results.length === 0) return textResult(`No results for "${input.query}".`);
       return textResult(
         results
-          .map((r, i) => `${i + 1}. ${r.title}\n   ${r.url}${r.snippet ? `\n   ${r.snippet.replace(/\s+/g, ' ').trim()}` : ''}`)
+          .map(
+            (r, i) =>
+              `${i + 1}. ${r.title}\n   ${r.url}${r.snippet ? `\n   ${r.snippet.replace(/\s+/g, ' ').trim()}` : ''}`,
+          )
           .join('\n'),
       );
     },
