@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerDiscord } from './commands/discord.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
 import { registerSessions } from './commands/sessions.js';
@@ -52,6 +53,7 @@ Reference: docs/cli.md (commands) and docs/agents.md (agent and environment YAML
   registerSessions(program, io, setExit);
   registerDoctor(program, io, setExit);
   registerStart(program, io, setExit);
+  registerDiscord(program, io, setExit);
   for (const command of program.commands) {
     command.exitOverride();
     command.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });

@@ -215,7 +215,7 @@ export function createThreadRenderer(options: ThreadRendererOptions): ThreadRend
       if (typingTimer) clearInterval(typingTimer);
       await running;
       await throttle.flush().catch(() => undefined);
-      throttle.cancel();
+      await throttle.cancel();
     },
   };
 }

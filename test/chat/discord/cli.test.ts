@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { discordCommand } from '../../../src/cli/commands/discord.js';
+import type { CliIo } from '../../../src/cli/io.js';
+import { runCli } from '../../../src/cli/program.js';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/discord/index.js';
 
 let fake: FakeDiscord | undefined;
@@ -8,19 +9,32 @@ afterEach(async () => {
   fake = undefined;
 });
 
+function captureIo(env: NodeJS.ProcessEnv): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: { write: (t: string) => out.push(t) },
+    stderr: { write: (t: string) => err.push(t) },
+    stdinIsTTY: false,
+    env,
+    prompt: async () => '',
+    onInterrupt: () => () => undefined,
+    untilSignal: () => new Promise<string>(() => undefined),
+  };
+}
+
 describe('threadhand discord register', () => {
-  it('registers the manifest in a guild and prints what Discord stored', async () => {
+  it('registers the manifest in a server and prints what Discord stored', async () => {
     fake = await startFakeDiscord();
-    const lines: string[] = [];
-    const cmd = discordCommand({
-      env: { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.url },
-      out: (l) => lines.push(l),
-    });
-    await cmd.parseAsync(['register', '--guild', fake.guild.id], { from: 'user' });
-    expect(lines[0]).toBe(
-      `Registered 4 commands (guild ${fake.guild.id}) for application ${fake.applicationId}:`,
+    const io = captureIo({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.url });
+    const code = await runCli(['discord', 'register', '--guild', fake.guild.id], io);
+    expect(io.err.join('')).toBe('');
+    expect(code).toBe(0);
+    expect(io.out.join('')).toBe(
+      `Registered 4 commands (guild ${fake.guild.id}) for application ${fake.applicationId}:\n  /task\n  /status\n  /stop\n  /sessions\n`,
     );
-    expect(lines.slice(1)).toEqual(['  /task', '  /status', '  /stop', '  /sessions']);
     expect((fake.commands.get(fake.guild.id) ?? []).map((c) => c.name)).toEqual([
       'task',
       'status',
@@ -30,8 +44,9 @@ describe('threadhand discord register', () => {
   });
 
   it('says what to do without a token', async () => {
-    const cmd = discordCommand({ env: {}, out: () => undefined });
-    await expect(cmd.parseAsync(['register'], { from: 'user' })).rejects.toThrow(/DISCORD_TOKEN is not set/);
+    const io = captureIo({});
+    expect(await runCli(['discord', 'register'], io)).toBe(2);
+    expect(io.err.join('')).toMatch(/DISCORD_TOKEN is not set/);
   });
 });
 
