@@ -151,6 +151,11 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   if (role !== 'front') {
     services.push(createWorker({ stores, harness, logger, concurrency: options.workerConcurrency }));
   }
+  if (role !== 'worker' && env.DISCORD_TOKEN?.trim()) {
+    const discord = await import('./chat/discord/index.js');
+    const settings = discord.discordSettingsFromEnv(env);
+    if (settings) services.push(discord.createDiscordService({ runtime, logger, kv: stores.kv, ...settings }));
+  }
 
   const threadhand: Threadhand = {
     runtime,
