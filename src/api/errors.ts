@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { Logger } from '../logging.js';
@@ -98,6 +99,13 @@ export function createErrorHandler(logger: Logger) {
 function toApiError(err: Error): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof z.ZodError) return badRequest(describeZodError(err));
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    if (status === 401) return new ApiError(401, 'authentication_error', err.message || 'Unauthorized.');
+    if (status === 404) return notFound(err.message || 'Not found.');
+    if (status === 413) return new ApiError(413, 'request_too_large', err.message || 'Request body too large.');
+    if (status < 500) return new ApiError(status, 'invalid_request_error', err.message || 'Bad request.');
+  }
   const code = (err as { code?: unknown }).code;
   if (err instanceof StoreError || err.name === 'RuntimeError') {
     switch (code) {
