@@ -22,7 +22,8 @@ import { printTable, ratio, summary } from './stats.js';
 type Mode = 'lazy' | 'eager';
 
 const CREATE_LATENCY = { minMs: 300, maxMs: 2000 };
-const REPLY = 'Hello! Happy to help. Tell me which repository and what you want changed, and I will start there.';
+const REPLY =
+  'Hello! Happy to help. Tell me which repository and what you want changed, and I will start there.';
 
 interface ModeFigures {
   ttftMs: number[];
@@ -31,15 +32,27 @@ interface ModeFigures {
   createMs: number[];
 }
 
-async function measure(mode: Mode, fake: FakeE2B, sessions: number, modelFirstTokenMs: number): Promise<ModeFigures> {
-  const provider = createE2BSandboxProvider({ logger: silentLogger(), apiKey: fake.apiKey, apiUrl: fake.apiUrl, sandboxUrl: fake.sandboxUrl });
+async function measure(
+  mode: Mode,
+  fake: FakeE2B,
+  sessions: number,
+  modelFirstTokenMs: number,
+): Promise<ModeFigures> {
+  const provider = createE2BSandboxProvider({
+    logger: silentLogger(),
+    apiKey: fake.apiKey,
+    apiUrl: fake.apiUrl,
+    sandboxUrl: fake.sandboxUrl,
+  });
   const createMs: number[] = [];
   const provisioned = new Set<string>();
   const t = await startTestThreadhand({
     agents: [{ name: 'chat', model: 'claude-test', tools: [{ type: 'agent_toolset_20260401' }] }],
     environments: [{ name: 'e2b-bench', provider: 'e2b' }],
     sandboxProviders: [provider],
-    toolSources: [async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) })],
+    toolSources: [
+      async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) }),
+    ],
     script: () => ({ content: [{ type: 'text', text: REPLY }], firstTokenDelayMs: modelFirstTokenMs }),
     hooks:
       mode === 'eager'
@@ -68,7 +81,11 @@ async function measure(mode: Mode, fake: FakeE2B, sessions: number, modelFirstTo
       let firstDelta: number | undefined;
       let firstMessage: number | undefined;
       const followed = (async () => {
-        for await (const item of t.th.stores.log.follow(session.id, { deltas: true, signal: controller.signal, after: '$' })) {
+        for await (const item of t.th.stores.log.follow(session.id, {
+          deltas: true,
+          signal: controller.signal,
+          after: '$',
+        })) {
           if (item.kind === 'delta' && item.delta.type === 'event_delta') firstDelta ??= performance.now();
           if (item.kind === 'event' && item.event.type === 'agent.message') {
             firstMessage = performance.now();
@@ -77,7 +94,9 @@ async function measure(mode: Mode, fake: FakeE2B, sessions: number, modelFirstTo
         }
       })();
       const sent = performance.now();
-      await t.th.runtime.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: 'hi, can you help me with a bug?' }] }]);
+      await t.th.runtime.send(session.id, [
+        { type: 'user.message', content: [{ type: 'text', text: 'hi, can you help me with a bug?' }] },
+      ]);
       await followed;
       controller.abort();
       await t.th.runtime.waitForIdle(session.id, { timeoutMs: 60_000 });
@@ -89,7 +108,12 @@ async function measure(mode: Mode, fake: FakeE2B, sessions: number, modelFirstTo
   } finally {
     await t.close();
   }
-  return { ttftMs, firstMessageMs, sandboxesCreated: fake.creates().length - before, createMs: createMs.slice(1) };
+  return {
+    ttftMs,
+    firstMessageMs,
+    sandboxesCreated: fake.creates().length - before,
+    createMs: createMs.slice(1),
+  };
 }
 
 const SCENARIOS = [
@@ -110,7 +134,14 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
       printTable(
         `Decoupling, ${scenario.name}: TTFT of ${sessions} sessions whose first turn needs no tool (E2B create ${CREATE_LATENCY.minMs}-${CREATE_LATENCY.maxMs} ms)`,
         [
-          { provisioning: 'lazy (Threadhand: first tool call)', ttft_p50_ms: l.p50, ttft_p95_ms: l.p95, sandboxes_created: lazy.sandboxesCreated, 'p50 vs lazy': 1, 'p95 vs lazy': 1 },
+          {
+            provisioning: 'lazy (Threadhand: first tool call)',
+            ttft_p50_ms: l.p50,
+            ttft_p95_ms: l.p95,
+            sandboxes_created: lazy.sandboxesCreated,
+            'p50 vs lazy': 1,
+            'p95 vs lazy': 1,
+          },
           {
             provisioning: 'eager (at session start, coupled)',
             ttft_p50_ms: e.p50,
@@ -124,8 +155,17 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
       results.push({
         scenario: scenario.name,
         modelFirstTokenMs: scenario.modelFirstTokenMs,
-        lazy: { ttft: l, firstMessage: summary(lazy.firstMessageMs), sandboxesCreated: lazy.sandboxesCreated },
-        eager: { ttft: e, firstMessage: summary(eager.firstMessageMs), sandboxesCreated: eager.sandboxesCreated, sandboxCreate: summary(eager.createMs) },
+        lazy: {
+          ttft: l,
+          firstMessage: summary(lazy.firstMessageMs),
+          sandboxesCreated: lazy.sandboxesCreated,
+        },
+        eager: {
+          ttft: e,
+          firstMessage: summary(eager.firstMessageMs),
+          sandboxesCreated: eager.sandboxesCreated,
+          sandboxCreate: summary(eager.createMs),
+        },
         ratio: { p50: ratio(e.p50, l.p50), p95: ratio(e.p95, l.p95) },
       });
     }

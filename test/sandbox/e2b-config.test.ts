@@ -60,13 +60,22 @@ describe('E2B configuration', () => {
 
   it("maps a limited network policy to E2B's egress rules", async () => {
     const limited = e2bEnvironment({
-      networking: { type: 'limited', allowed_hosts: ['api.github.com', 'https://pypi.org', '.example.com', 'internal:8443'] },
+      networking: {
+        type: 'limited',
+        allowed_hosts: ['api.github.com', 'https://pypi.org', '.example.com', 'internal:8443'],
+      },
     });
     await provider().get(newSessionId(), limited);
     expect(fake.creates().at(-1)?.body).toMatchObject({
-      network: { denyOut: ['0.0.0.0/0'], allowOut: ['api.github.com', 'pypi.org', '*.example.com', 'internal'] },
+      network: {
+        denyOut: ['0.0.0.0/0'],
+        allowOut: ['api.github.com', 'pypi.org', '*.example.com', 'internal'],
+      },
     });
-    await provider().get(newSessionId(), e2bEnvironment({ networking: { type: 'limited', allowed_hosts: [] } }));
+    await provider().get(
+      newSessionId(),
+      e2bEnvironment({ networking: { type: 'limited', allowed_hosts: [] } }),
+    );
     expect(fake.creates().at(-1)?.body).toMatchObject({ allow_internet_access: false });
   });
 
@@ -92,7 +101,12 @@ describe('E2B errors', () => {
   });
 
   it('explains a quota refusal', async () => {
-    fake.failNext({ method: 'POST', pathPattern: /^\/v2\/sandboxes$/, status: 429, message: 'You have reached the maximum number of concurrent E2B sandboxes (20).' });
+    fake.failNext({
+      method: 'POST',
+      pathPattern: /^\/v2\/sandboxes$/,
+      status: 429,
+      message: 'You have reached the maximum number of concurrent E2B sandboxes (20).',
+    });
     await expect(provider().get(newSessionId(), e2bEnvironment())).rejects.toMatchObject({
       e2bCode: 'e2b_quota_exceeded',
       message: expect.stringMatching(/quota.*kill sandboxes you no longer need/s),
@@ -100,7 +114,9 @@ describe('E2B errors', () => {
   });
 
   it('names a missing template', async () => {
-    await expect(provider().get(newSessionId(), e2bEnvironment({ e2b: { template: 'nope' } }))).rejects.toMatchObject({
+    await expect(
+      provider().get(newSessionId(), e2bEnvironment({ e2b: { template: 'nope' } })),
+    ).rejects.toMatchObject({
       e2bCode: 'e2b_template_not_found',
       message: expect.stringMatching(/template "nope"/),
     });

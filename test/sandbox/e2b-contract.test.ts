@@ -12,6 +12,10 @@ afterAll(async () => {
   await fake?.close();
 });
 
-describeSandboxContract('e2b (fake E2B)', (stateDir) => makeE2BProvider(fake, fileSandboxRecord(stateDir)).provider, {
-  environment: e2bEnvironment(),
-});
+describeSandboxContract(
+  'e2b (fake E2B)',
+  (stateDir) => makeE2BProvider(fake, fileSandboxRecord(stateDir)).provider,
+  {
+    environment: e2bEnvironment(),
+  },
+);

@@ -22,10 +22,20 @@ beforeAll(async () => {
     agents: [{ name: 'coder', model: 'claude-test', tools: [{ type: 'agent_toolset_20260401' }] }],
     environments: [{ name: 'e2b-example', provider: 'e2b' }],
     sandboxProviders: [provider],
-    toolSources: [async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) })],
+    toolSources: [
+      async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) }),
+    ],
     script: [
       { content: [{ type: 'text', text: 'Hello! What should I build?' }] },
-      { content: [{ type: 'tool_use', name: 'write', input: { file_path: 'hello.sh', content: 'echo "hello from $(pwd)"\n' } }] },
+      {
+        content: [
+          {
+            type: 'tool_use',
+            name: 'write',
+            input: { file_path: 'hello.sh', content: 'echo "hello from $(pwd)"\n' },
+          },
+        ],
+      },
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'bash hello.sh' } }] },
       { content: [{ type: 'text', text: 'Done: the script says hello.' }] },
     ],
@@ -59,7 +69,9 @@ describe('Threadhand on E2B (fakes)', () => {
     expect(results[1]).toContain('hello from /workspace');
     expect(fake.creates()).toHaveLength(1);
     const [sandbox] = fake.sandboxes();
-    expect(readFileSync(join(sandbox?.workspaceDir ?? '', 'hello.sh'), 'utf8')).toBe('echo "hello from $(pwd)"\n');
+    expect(readFileSync(join(sandbox?.workspaceDir ?? '', 'hello.sh'), 'utf8')).toBe(
+      'echo "hello from $(pwd)"\n',
+    );
     expect(sandbox?.metadata.threadhand_session).toBe(session.id);
   });
 });

@@ -24,17 +24,24 @@ describe('fake E2B with the real e2b SDK', () => {
     const sbx = await Sandbox.create('base', { ...opts, metadata: { session: 's1' } });
     expect(fake.sandbox(sbx.sandboxId)?.metadata).toEqual({ session: 's1' });
     const chunks: string[] = [];
-    const result = await sbx.commands.run('cd /workspace && echo hello > a.txt && cat a.txt && echo err >&2 && pwd', {
-      onStdout: (d) => void chunks.push(d),
-    });
+    const result = await sbx.commands.run(
+      'cd /workspace && echo hello > a.txt && cat a.txt && echo err >&2 && pwd',
+      {
+        onStdout: (d) => void chunks.push(d),
+      },
+    );
     expect(result.stdout).toBe('hello\n/workspace\n');
     expect(result.stderr).toBe('err\n');
     expect(chunks.join('')).toBe('hello\n/workspace\n');
-    expect(readFileSync(path.join(fake.sandbox(sbx.sandboxId)?.workspaceDir ?? '', 'a.txt'), 'utf8')).toBe('hello\n');
+    expect(readFileSync(path.join(fake.sandbox(sbx.sandboxId)?.workspaceDir ?? '', 'a.txt'), 'utf8')).toBe(
+      'hello\n',
+    );
 
     await expect(sbx.commands.run('exit 3')).rejects.toBeInstanceOf(CommandExitError);
     await sbx.files.write('/workspace/dir/b.bin', new Blob([Buffer.from([1, 2, 3])]));
-    expect(Buffer.from(await sbx.files.read('/workspace/dir/b.bin', { format: 'bytes' }))).toEqual(Buffer.from([1, 2, 3]));
+    expect(Buffer.from(await sbx.files.read('/workspace/dir/b.bin', { format: 'bytes' }))).toEqual(
+      Buffer.from([1, 2, 3]),
+    );
     const entries = await sbx.files.list('/workspace');
     expect(entries.map((e) => [e.name, e.type])).toEqual([
       ['a.txt', 'file'],

@@ -3,16 +3,23 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentConfig, type EnvironmentConfigInput } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/logging.js';
-import { createE2BSandboxProvider, type E2BSandboxEvent, type E2BSandboxProvider, type E2BSandboxProviderOptions } from '../../src/sandbox/e2b/index.js';
+import {
+  createE2BSandboxProvider,
+  type E2BSandboxEvent,
+  type E2BSandboxProvider,
+  type E2BSandboxProviderOptions,
+} from '../../src/sandbox/e2b/index.js';
 import type { FakeE2B } from '../fakes/e2b/index.js';
 
 /** Stands for the session log / KV the lead wires: sessionId -> sandbox id, kept in a file. */
 export function fileSandboxRecord(dir: string) {
   const file = join(dir, 'e2b-sandboxes.json');
-  const read = (): Record<string, string> => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {});
+  const read = (): Record<string, string> =>
+    existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
   return {
     resolveSandboxId: (sessionId: string) => read()[sessionId],
-    onSandboxCreated: (sessionId: string, sandboxId: string) => writeFileSync(file, JSON.stringify({ ...read(), [sessionId]: sandboxId })),
+    onSandboxCreated: (sessionId: string, sandboxId: string) =>
+      writeFileSync(file, JSON.stringify({ ...read(), [sessionId]: sandboxId })),
     onSandboxDestroyed: (sessionId: string) => {
       const all = read();
       delete all[sessionId];
@@ -41,7 +48,11 @@ export function makeE2BProvider(
   return { provider, events };
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

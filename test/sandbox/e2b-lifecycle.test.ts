@@ -109,7 +109,11 @@ describe('E2B sandbox lifecycle', () => {
     // The second replica's connect pushes E2B's end time past anything the first one set.
     const { provider: second } = provider();
     const sandbox = await second.get(id, e2bEnvironment({ e2b: { timeout_seconds: 1200 } }));
-    await waitFor(() => fake.apiCalls('GET').filter((c) => c.sandboxId === sandboxId).length >= 2, 5000, 'two idle checks');
+    await waitFor(
+      () => fake.apiCalls('GET').filter((c) => c.sandboxId === sandboxId).length >= 2,
+      5000,
+      'two idle checks',
+    );
     expect((await sandbox.exec('cat a.txt')).stdout).toBe('a');
     expect(callsFor(sandboxId, '/pause')).toHaveLength(0);
     expect(events.map((e) => e.type)).toEqual(['created']);
@@ -181,7 +185,12 @@ describe('E2B sandbox lifecycle', () => {
     await p.destroy(id);
     expect(fake.sandbox(sandboxId)).toBeUndefined();
     expect(fake.apiCalls('DELETE').some((c) => c.sandboxId === sandboxId)).toBe(true);
-    expect(events.at(-1)).toMatchObject({ type: 'killed', sessionId: id, sandboxId, activeSeconds: expect.any(Number) });
+    expect(events.at(-1)).toMatchObject({
+      type: 'killed',
+      sessionId: id,
+      sandboxId,
+      activeSeconds: expect.any(Number),
+    });
 
     const id2 = newSessionId();
     await p.get(id2, e2bEnvironment());

@@ -4,11 +4,11 @@
  */
 import {
   AuthenticationError,
+  SandboxError as E2BSdkError,
   FileNotFoundError,
   InvalidArgumentError,
   NotEnoughSpaceError,
   RateLimitError,
-  SandboxError as E2BSdkError,
   SandboxNotFoundError,
   ServiceBusyError,
   TemplateError,
@@ -55,7 +55,9 @@ function isNetworkFailure(err: unknown): err is Error {
   const cause = (err as { cause?: { code?: string } }).cause;
   return (
     err.message === 'fetch failed' ||
-    ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'].includes(cause?.code ?? '')
+    ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'].includes(
+      cause?.code ?? '',
+    )
   );
 }
 
@@ -64,7 +66,9 @@ export function looksGone(err: unknown): boolean {
   if (err instanceof SandboxNotFoundError) return true;
   // envd behind E2B's proxy answers 502 for a sandbox that is not running; the SDK reports
   // that as a TimeoutError ("likely due to sandbox timeout").
-  return err instanceof TimeoutError && /sandbox timeout|not running|killed|end of life|502/i.test(err.message);
+  return (
+    err instanceof TimeoutError && /sandbox timeout|not running|killed|end of life|502/i.test(err.message)
+  );
 }
 
 /** The SandboxError to throw for an E2B failure (already-translated errors pass through). */
@@ -85,7 +89,10 @@ export function translateE2BError(err: unknown, context: ErrorContext): SandboxE
     );
   }
   if (err instanceof ServiceBusyError) {
-    return new E2BSandboxError('e2b_unavailable', `E2B is temporarily unavailable and could not ${context.action}: ${detail}. Retry in a moment.`);
+    return new E2BSandboxError(
+      'e2b_unavailable',
+      `E2B is temporarily unavailable and could not ${context.action}: ${detail}. Retry in a moment.`,
+    );
   }
   if (err instanceof FileNotFoundError) {
     return new E2BSandboxError('e2b_failed', `Could not ${context.action}: it does not exist.`, 'not_found');
@@ -109,7 +116,10 @@ export function translateE2BError(err: unknown, context: ErrorContext): SandboxE
     );
   }
   if (err instanceof NotEnoughSpaceError) {
-    return new E2BSandboxError('e2b_disk_full', `The E2B sandbox${where} is out of disk space, so Threadhand could not ${context.action}. Remove files from /workspace or use a template with a larger disk.`);
+    return new E2BSandboxError(
+      'e2b_disk_full',
+      `The E2B sandbox${where} is out of disk space, so Threadhand could not ${context.action}. Remove files from /workspace or use a template with a larger disk.`,
+    );
   }
   if (isNetworkFailure(err)) {
     return new E2BSandboxError(

@@ -93,14 +93,20 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     const started = performance.now();
     let instance: E2BSdkSandbox;
     try {
-      instance = await E2BSdkSandbox.create(template, createOptions(options.environment, sessionId, connection, options.timeoutMs));
+      instance = await E2BSdkSandbox.create(
+        template,
+        createOptions(options.environment, sessionId, connection, options.timeoutMs),
+      );
     } catch (err) {
       throw translateE2BError(err, ctx(`create an E2B sandbox for session ${sessionId}`));
     }
     provisions += 1;
     options.onProvision();
     markRunning(instance);
-    logger.info({ sessionId, sandboxId: instance.sandboxId, template, ms: Math.round(performance.now() - started) }, 'e2b sandbox created');
+    logger.info(
+      { sessionId, sandboxId: instance.sandboxId, template, ms: Math.round(performance.now() - started) },
+      'e2b sandbox created',
+    );
     try {
       await instance.files.makeDir(WORKSPACE_ROOT);
       const script = installPackagesScript(options.environment);
@@ -139,14 +145,21 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
         logger.warn({ sessionId, sandboxId: id }, 'e2b sandbox vanished; creating a new one');
         return create(id);
       }
-      throw translateE2BError(err, { ...ctx(kind === 'resumed' ? 'resume the E2B sandbox' : 'reconnect to the E2B sandbox'), sandboxId: id });
+      throw translateE2BError(err, {
+        ...ctx(kind === 'resumed' ? 'resume the E2B sandbox' : 'reconnect to the E2B sandbox'),
+        sandboxId: id,
+      });
     }
   }
 
   function ensureRunning(): Promise<E2BSdkSandbox> {
     if (status === 'running' && sdk) return Promise.resolve(sdk);
     return serial(async () => {
-      if (status === 'destroyed') throw translateE2BError(new Error('this sandbox was destroyed (its session was deleted)'), ctx('use the sandbox'));
+      if (status === 'destroyed')
+        throw translateE2BError(
+          new Error('this sandbox was destroyed (its session was deleted)'),
+          ctx('use the sandbox'),
+        );
       if (status === 'running' && sdk) return sdk;
       if (status === 'paused' && sandboxId) return connect(sandboxId, 'resumed');
       return create();
@@ -161,7 +174,8 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       try {
         state = (await E2BSdkSandbox.getInfo(failedId, connection)).state;
       } catch (err) {
-        if (!(err instanceof SandboxNotFoundError)) throw translateE2BError(err, ctx('check the E2B sandbox'));
+        if (!(err instanceof SandboxNotFoundError))
+          throw translateE2BError(err, ctx('check the E2B sandbox'));
       }
       if (state === 'running') return undefined;
       markStopped('paused');
@@ -176,7 +190,10 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     try {
       await instance.setTimeout(options.timeoutMs);
     } catch (err) {
-      logger.warn({ sessionId, sandboxId: instance.sandboxId, err }, 'could not extend the e2b sandbox timeout');
+      logger.warn(
+        { sessionId, sandboxId: instance.sandboxId, err },
+        'could not extend the e2b sandbox timeout',
+      );
     }
   }
 
@@ -255,7 +272,8 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       try {
         return await fn(instance);
       } catch (err) {
-        if (!retry || !looksGone(err)) throw translateE2BError(err, { ...ctx(action), sandboxId: instance.sandboxId });
+        if (!retry || !looksGone(err))
+          throw translateE2BError(err, { ...ctx(action), sandboxId: instance.sandboxId });
         const recovered = await recover(instance.sandboxId);
         if (!recovered) throw translateE2BError(err, { ...ctx(action), sandboxId: instance.sandboxId });
         try {
@@ -272,7 +290,8 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       idleTimer = undefined;
       if (!keepAlive) {
         keepAlive = setInterval(() => {
-          if (status === 'running' && sdk && Date.now() - lastExtended >= extendEveryMs) void extendTimeout(sdk);
+          if (status === 'running' && sdk && Date.now() - lastExtended >= extendEveryMs)
+            void extendTimeout(sdk);
         }, extendEveryMs);
         keepAlive.unref();
       }

@@ -16,14 +16,24 @@ export function installPackagesScript(environment: EnvironmentConfig): string | 
   const { apt, npm, pip, cargo, gem, go } = environment.packages;
   const q = (list: string[]) => list.map(shellQuote).join(' ');
   const steps: string[] = [];
-  if (apt.length > 0) steps.push(`$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ${q(apt)}`);
+  if (apt.length > 0)
+    steps.push(
+      `$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ${q(apt)}`,
+    );
   if (npm.length > 0) steps.push(`$SUDO npm install -g --no-audit --no-fund ${q(npm)}`);
-  if (pip.length > 0) steps.push(`pip install --quiet --user ${q(pip)} || $SUDO pip install --quiet ${q(pip)}`);
+  if (pip.length > 0)
+    steps.push(`pip install --quiet --user ${q(pip)} || $SUDO pip install --quiet ${q(pip)}`);
   if (cargo.length > 0) steps.push(`cargo install ${q(cargo)}`);
   if (gem.length > 0) steps.push(`$SUDO gem install ${q(gem)}`);
-  if (go.length > 0) steps.push(...go.map((p) => `go install ${shellQuote(p.includes('@') ? p : `${p}@latest`)}`));
+  if (go.length > 0)
+    steps.push(...go.map((p) => `go install ${shellQuote(p.includes('@') ? p : `${p}@latest`)}`));
   if (steps.length === 0) return undefined;
-  return ['set -e', 'SUDO=""', '[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO=sudo', ...steps].join('\n');
+  return [
+    'set -e',
+    'SUDO=""',
+    '[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO=sudo',
+    ...steps,
+  ].join('\n');
 }
 
 export async function installPackages(
@@ -35,7 +45,14 @@ export async function installPackages(
   const started = performance.now();
   try {
     await sandbox.commands.run(script, { timeoutMs: INSTALL_TIMEOUT_MS });
-    logger.info({ sandboxId: sandbox.sandboxId, environment: environment.name, ms: Math.round(performance.now() - started) }, 'e2b packages installed');
+    logger.info(
+      {
+        sandboxId: sandbox.sandboxId,
+        environment: environment.name,
+        ms: Math.round(performance.now() - started),
+      },
+      'e2b packages installed',
+    );
   } catch (err) {
     if (!(err instanceof CommandExitError)) throw err;
     const output = `${err.stderr}\n${err.stdout}`.trim().split('\n').slice(-15).join('\n');

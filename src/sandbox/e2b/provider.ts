@@ -10,7 +10,7 @@ import type { EnvironmentConfig } from '../../config/schema.js';
 import { SandboxError, type SandboxProvider } from '../types.js';
 import { translateE2BError } from './errors.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
-import { type E2BSandbox, createE2BSandbox } from './sandbox.js';
+import { createE2BSandbox, type E2BSandbox } from './sandbox.js';
 import { timeoutMsFor } from './settings.js';
 import type { E2BConnection, E2BSandboxEvent, E2BSandboxProviderOptions } from './types.js';
 
@@ -49,7 +49,8 @@ export function createE2BSandboxProvider(options: E2BSandboxProviderOptions): E2
 
   function warnUnsupported(environment: EnvironmentConfig): void {
     const e2b = environment.e2b;
-    if (!e2b || warned.has(environment.name) || (e2b.cpu_count === undefined && e2b.memory_mb === undefined)) return;
+    if (!e2b || warned.has(environment.name) || (e2b.cpu_count === undefined && e2b.memory_mb === undefined))
+      return;
     warned.add(environment.name);
     logger.warn(
       { environment: environment.name, template: e2b.template },
@@ -90,7 +91,8 @@ export function createE2BSandboxProvider(options: E2BSandboxProviderOptions): E2
     name: 'e2b',
 
     get(sessionId, environment) {
-      if (closed) return Promise.reject(new SandboxError('sandbox_failed', 'The E2B sandbox provider is shut down.'));
+      if (closed)
+        return Promise.reject(new SandboxError('sandbox_failed', 'The E2B sandbox provider is shut down.'));
       const ready = open.get(sessionId);
       if (ready) return Promise.resolve(ready.sandbox);
       let pending = opening.get(sessionId);
@@ -119,7 +121,8 @@ export function createE2BSandboxProvider(options: E2BSandboxProviderOptions): E2
       const known = await options.resolveSandboxId?.(sessionId);
       if (!known) return;
       try {
-        if (await E2BSdkSandbox.kill(known, connection)) emit({ type: 'killed', sessionId, sandboxId: known });
+        if (await E2BSdkSandbox.kill(known, connection))
+          emit({ type: 'killed', sessionId, sandboxId: known });
       } catch (err) {
         throw translateE2BError(err, { action: 'kill the E2B sandbox', sandboxId: known });
       }

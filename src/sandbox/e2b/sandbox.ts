@@ -6,7 +6,14 @@
 import { CommandExitError, type CommandHandle } from 'e2b';
 import { createOutputBuffer } from '../output-buffer.js';
 import { resolveSandboxPath } from '../paths.js';
-import { type ExecOptions, type ExecResult, type FileEntry, type Sandbox, SandboxError, WORKSPACE_ROOT } from '../types.js';
+import {
+  type ExecOptions,
+  type ExecResult,
+  type FileEntry,
+  type Sandbox,
+  SandboxError,
+  WORKSPACE_ROOT,
+} from '../types.js';
 import { translateE2BError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 
@@ -31,7 +38,15 @@ function safeCall(sink: ((chunk: string) => void) | undefined, text: string): vo
 }
 
 function killedResult(started: number, aborted: boolean): ExecResult {
-  return { exitCode: KILLED_EXIT_CODE, stdout: '', stderr: '', timedOut: false, aborted, truncated: false, durationMs: performance.now() - started };
+  return {
+    exitCode: KILLED_EXIT_CODE,
+    stdout: '',
+    stderr: '',
+    timedOut: false,
+    aborted,
+    truncated: false,
+    durationMs: performance.now() - started,
+  };
 }
 
 async function runCommand(lifecycle: Lifecycle, command: string, options: ExecOptions): Promise<ExecResult> {
@@ -121,12 +136,14 @@ async function runCommand(lifecycle: Lifecycle, command: string, options: ExecOp
 
 /** Turns "is a directory" / "not a directory" answers into the port's error codes. */
 function fileError(error: unknown, path: string, expect: 'file' | 'dir'): unknown {
-  if (error instanceof SandboxError && error.code === 'not_found') return new SandboxError('not_found', `${path} does not exist.`);
+  if (error instanceof SandboxError && error.code === 'not_found')
+    return new SandboxError('not_found', `${path} does not exist.`);
   const message = error instanceof Error ? error.message : '';
   if (expect === 'file' && /is a directory/i.test(message)) {
     return new SandboxError('not_a_file', `${path} is a directory, not a file.`);
   }
-  if (expect === 'dir' && /not a directory/i.test(message)) return new SandboxError('not_a_directory', `${path} is not a directory.`);
+  if (expect === 'dir' && /not a directory/i.test(message))
+    return new SandboxError('not_a_directory', `${path} is not a directory.`);
   return error;
 }
 
@@ -134,7 +151,11 @@ function entryType(type: string | undefined): FileEntry['type'] {
   return type === 'file' || type === 'dir' || type === 'symlink' ? type : 'other';
 }
 
-export function createE2BSandbox(lifecycle: Lifecycle, sessionId: string, destroy: () => Promise<void>): E2BSandbox {
+export function createE2BSandbox(
+  lifecycle: Lifecycle,
+  sessionId: string,
+  destroy: () => Promise<void>,
+): E2BSandbox {
   return {
     id: `e2b-${sessionId}`,
     get sandboxId() {
@@ -151,7 +172,9 @@ export function createE2BSandbox(lifecycle: Lifecycle, sessionId: string, destro
       const target = resolveSandboxPath(path);
       return lifecycle.inUse(async () => {
         try {
-          const bytes = await lifecycle.live(`read ${target}`, (sdk) => sdk.files.read(target, { format: 'bytes' }));
+          const bytes = await lifecycle.live(`read ${target}`, (sdk) =>
+            sdk.files.read(target, { format: 'bytes' }),
+          );
           return Buffer.from(bytes);
         } catch (error) {
           throw fileError(error, target, 'file');

@@ -25,7 +25,9 @@ export function e2bHost(entry: string): string | undefined {
 }
 
 /** The SDK's network options for the environment's policy (undefined: unrestricted). */
-export function networkFor(environment: EnvironmentConfig): Pick<SandboxOpts, 'network' | 'allowInternetAccess'> {
+export function networkFor(
+  environment: EnvironmentConfig,
+): Pick<SandboxOpts, 'network' | 'allowInternetAccess'> {
   const hosts = allowedHostsFor(environment.networking);
   if (!hosts) return {};
   const allowOut = [...new Set(hosts.flatMap((h) => e2bHost(h) ?? []))];

@@ -48,7 +48,8 @@ function sendJson(res: ServerResponse, status: number, body?: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-const error = (res: ServerResponse, code: number, message: string): void => sendJson(res, code, { code, message });
+const error = (res: ServerResponse, code: number, message: string): void =>
+  sendJson(res, code, { code, message });
 
 function sandboxJson(record: SandboxRecord, envdVersion: string): Record<string, unknown> {
   return {
@@ -76,7 +77,11 @@ function detailJson(record: SandboxRecord, envdVersion: string): Record<string, 
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function createControlPlaneHandler(state: FakeE2BState, options: ControlPlaneOptions, failures: InjectedFailure[]) {
+export function createControlPlaneHandler(
+  state: FakeE2BState,
+  options: ControlPlaneOptions,
+  failures: InjectedFailure[],
+) {
   const templates = options.templates ?? ['base'];
   const envdVersion = options.envdVersion ?? '0.6.4';
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -86,9 +91,16 @@ export function createControlPlaneHandler(state: FakeE2BState, options: ControlP
     const body = (raw.length ? JSON.parse(raw.toString()) : {}) as Record<string, unknown>;
     const idMatch = /^\/(?:v2\/)?sandboxes\/([^/]+)/.exec(url.pathname);
     const sandboxId = idMatch?.[1];
-    state.record({ service: 'api', method, path: url.pathname, sandboxId, body: raw.length ? body : undefined });
+    state.record({
+      service: 'api',
+      method,
+      path: url.pathname,
+      sandboxId,
+      body: raw.length ? body : undefined,
+    });
 
-    if (req.headers['x-api-key'] !== options.apiKey) return error(res, 401, 'Invalid API key, it must start with e2b_');
+    if (req.headers['x-api-key'] !== options.apiKey)
+      return error(res, 401, 'Invalid API key, it must start with e2b_');
     const failureIndex = failures.findIndex(
       (f) => (!f.method || f.method === method) && (!f.pathPattern || f.pathPattern.test(url.pathname)),
     );
@@ -97,14 +109,19 @@ export function createControlPlaneHandler(state: FakeE2BState, options: ControlP
       if (failure) return error(res, failure.status, failure.message);
     }
     const record = sandboxId ? state.sandboxes.get(sandboxId) : undefined;
-    const notFound = (): void => error(res, 404, `sandbox "${sandboxId}" doesn't exist or you don't have access to it`);
+    const notFound = (): void =>
+      error(res, 404, `sandbox "${sandboxId}" doesn't exist or you don't have access to it`);
 
     if (method === 'POST' && url.pathname === '/v2/sandboxes') {
       const templateID = String(body.templateID ?? 'base');
       if (!templates.includes(templateID)) return error(res, 404, `template '${templateID}' not found`);
       const running = [...state.sandboxes.values()].filter((s) => s.state === 'running').length;
       if (options.maxRunning !== undefined && running >= options.maxRunning) {
-        return error(res, 429, `You have reached the maximum number of concurrent E2B sandboxes (${options.maxRunning}).`);
+        return error(
+          res,
+          429,
+          `You have reached the maximum number of concurrent E2B sandboxes (${options.maxRunning}).`,
+        );
       }
       await sleep(latency(options.createLatencyMs));
       const id = state.nextId();
@@ -131,7 +148,11 @@ export function createControlPlaneHandler(state: FakeE2BState, options: ControlP
       const list = [...state.sandboxes.values()].filter(
         (s) => (!states || states.includes(s.state)) && [...meta].every(([k, v]) => s.metadata[k] === v),
       );
-      return sendJson(res, 200, list.map((s) => detailJson(s, envdVersion)));
+      return sendJson(
+        res,
+        200,
+        list.map((s) => detailJson(s, envdVersion)),
+      );
     }
     if (!record) return notFound();
     const rest = url.pathname.slice(url.pathname.indexOf(record.sandboxId) + record.sandboxId.length);
@@ -142,7 +163,8 @@ export function createControlPlaneHandler(state: FakeE2BState, options: ControlP
       return sendJson(res, 204);
     }
     if (method === 'POST' && rest === '/pause') {
-      if (record.state === 'paused') return error(res, 409, `sandbox "${record.sandboxId}" is already paused`);
+      if (record.state === 'paused')
+        return error(res, 409, `sandbox "${record.sandboxId}" is already paused`);
       state.pause(record);
       return sendJson(res, 204);
     }

@@ -5,13 +5,23 @@
  * Connect-RPC JSON for `process.Process` and `filesystem.Filesystem`, plain HTTP `/files` and
  * `/health`. A sandbox that is paused, killed or unknown answers 502, as E2B's edge proxy does.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, lstatSync, writeFileSync, readlinkSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import {
-  RpcError,
   decodeEnvelopes,
   openServerStream,
+  RpcError,
   readBody,
   sendUnary,
   sendUnaryError,
@@ -96,7 +106,8 @@ function filesystemCall(host: FakeSandboxHost, method: string, body: Json): Json
       const depth = typeof body.depth === 'number' && body.depth > 0 ? body.depth : 1;
       const { host: hp } = host.hostPath(p);
       existing(hp, p);
-      if (!statSync(hp).isDirectory()) throw new RpcError('invalid_argument', `path is not a directory: ${p}`);
+      if (!statSync(hp).isDirectory())
+        throw new RpcError('invalid_argument', `path is not a directory: ${p}`);
       const entries: Json[] = [];
       listDir(host, hp, depth, entries);
       return { entries };
@@ -172,7 +183,9 @@ async function processStream(
   }
   const keepaliveSeconds = Number(req.headers['keepalive-ping-interval'] ?? 0);
   const keepalive =
-    keepaliveSeconds > 0 ? setInterval(() => stream.send({ event: { keepalive: {} } }), keepaliveSeconds * 1000) : undefined;
+    keepaliveSeconds > 0
+      ? setInterval(() => stream.send({ event: { keepalive: {} } }), keepaliveSeconds * 1000)
+      : undefined;
   const listener = (event: ProcessEventJson): void => {
     stream.send({ event });
     if ('end' in event) finish();
@@ -215,7 +228,12 @@ function processUnary(host: FakeSandboxHost, method: string, body: Json): Json {
   }
 }
 
-async function handleFiles(record: SandboxRecord, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function handleFiles(
+  record: SandboxRecord,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const host = record.host;
   const queryPath = url.searchParams.get('path') ?? undefined;
   if (req.method === 'GET') {
@@ -237,7 +255,9 @@ async function handleFiles(record: SandboxRecord, req: IncomingMessage, res: Ser
   const contentType = req.headers['content-type'] ?? '';
   const files: { path: string; data: Buffer }[] = [];
   if (contentType.startsWith('multipart/form-data')) {
-    const form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
+    const form = await new Response(new Uint8Array(body), {
+      headers: { 'content-type': contentType },
+    }).formData();
     for (const value of form.getAll('file')) {
       if (typeof value === 'string') continue;
       files.push({ path: queryPath ?? value.name, data: Buffer.from(await value.arrayBuffer()) });
@@ -249,8 +269,10 @@ async function handleFiles(record: SandboxRecord, req: IncomingMessage, res: Ser
   const written: Json[] = [];
   for (const file of files) {
     const target = host.hostPath(file.path);
-    if (!target.writable) return sendJson(res, 401, { code: 401, message: `permission denied: ${file.path}` });
-    if (isDirectory(target.host)) return sendJson(res, 400, { code: 400, message: `path '${file.path}' is a directory` });
+    if (!target.writable)
+      return sendJson(res, 401, { code: 401, message: `permission denied: ${file.path}` });
+    if (isDirectory(target.host))
+      return sendJson(res, 400, { code: 400, message: `path '${file.path}' is a directory` });
     mkdirSync(path.dirname(target.host), { recursive: true });
     writeFileSync(target.host, file.data);
     written.push({ name: path.basename(target.host), type: 'file', path: host.sandboxPath(target.host) });
@@ -267,14 +289,26 @@ export function createEnvdHandler(state: FakeE2BState) {
     const raw = rpc && req.method === 'POST' ? await readBody(req) : undefined;
     const streaming = (req.headers['content-type'] ?? '').startsWith('application/connect+json');
     let body: Json = {};
-    if (raw) body = asObject(streaming ? decodeEnvelopes(raw)[0]?.message : raw.length ? JSON.parse(raw.toString()) : {});
-    state.record({ service: 'envd', method: req.method ?? 'GET', path: url.pathname, sandboxId, body: rpc ? body : undefined });
+    if (raw)
+      body = asObject(
+        streaming ? decodeEnvelopes(raw)[0]?.message : raw.length ? JSON.parse(raw.toString()) : {},
+      );
+    state.record({
+      service: 'envd',
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      sandboxId,
+      body: rpc ? body : undefined,
+    });
 
-    if (!record || record.state !== 'running') {
+    if (record?.state !== 'running') {
       return sendJson(res, 502, { code: 502, message: `The sandbox ${sandboxId} was not found`, sandboxId });
     }
     if (req.headers['x-access-token'] !== record.envdAccessToken) {
-      return sendJson(res, 401, { code: 401, message: 'unauthorized access, please provide a valid access token' });
+      return sendJson(res, 401, {
+        code: 401,
+        message: 'unauthorized access, please provide a valid access token',
+      });
     }
     try {
       if (url.pathname === '/health') {
@@ -288,10 +322,16 @@ export function createEnvdHandler(state: FakeE2BState) {
       if (service === 'process.Process' && (method === 'Start' || method === 'Connect')) {
         return await processStream(record, method, body, req, res);
       }
-      const reply = service === 'process.Process' ? processUnary(record.host, method, body) : filesystemCall(record.host, method, body);
+      const reply =
+        service === 'process.Process'
+          ? processUnary(record.host, method, body)
+          : filesystemCall(record.host, method, body);
       sendUnary(res, reply);
     } catch (err) {
-      const error = err instanceof RpcError ? err : new RpcError('internal', err instanceof Error ? err.message : String(err));
+      const error =
+        err instanceof RpcError
+          ? err
+          : new RpcError('internal', err instanceof Error ? err.message : String(err));
       if (res.headersSent) res.end();
       else sendUnaryError(res, error);
     }

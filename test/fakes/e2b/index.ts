@@ -6,7 +6,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ControlPlaneOptions, type InjectedFailure, type LatencySpec, createControlPlaneHandler } from './control-plane.js';
+import {
+  type ControlPlaneOptions,
+  createControlPlaneHandler,
+  type InjectedFailure,
+  type LatencySpec,
+} from './control-plane.js';
 import { createEnvdHandler } from './envd.js';
 import { FakeE2BState, type RecordedCall, type SandboxState } from './state.js';
 
@@ -73,7 +78,9 @@ export async function startFakeE2B(options: FakeE2BOptions = {}): Promise<FakeE2
   const api = createControlPlaneHandler(state, cpOptions, failures);
   const envd = createEnvdHandler(state);
   const apiServer = createServer((req, res) => void api(req, res).catch((err: unknown) => onError(res, err)));
-  const envdServer = createServer((req, res) => void envd(req, res).catch((err: unknown) => onError(res, err)));
+  const envdServer = createServer(
+    (req, res) => void envd(req, res).catch((err: unknown) => onError(res, err)),
+  );
   const [apiUrl, sandboxUrl] = await Promise.all([listen(apiServer), listen(envdServer)]);
 
   const view = (id: string): FakeSandboxView | undefined => {
@@ -91,7 +98,9 @@ export async function startFakeE2B(options: FakeE2BOptions = {}): Promise<FakeE2
     };
   };
   const apiCalls = (method?: string, path?: RegExp): RecordedCall[] =>
-    state.calls.filter((c) => c.service === 'api' && (!method || c.method === method) && (!path || path.test(c.path)));
+    state.calls.filter(
+      (c) => c.service === 'api' && (!method || c.method === method) && (!path || path.test(c.path)),
+    );
 
   return {
     apiUrl,
@@ -103,7 +112,8 @@ export async function startFakeE2B(options: FakeE2BOptions = {}): Promise<FakeE2
     creates: () => apiCalls('POST', /^\/v2\/sandboxes$/),
     envdCalls: (path) => state.calls.filter((c) => c.service === 'envd' && (!path || path.test(c.path))),
     sandbox: view,
-    sandboxes: () => [...state.sandboxes.keys()].map((id) => view(id)).filter((v): v is FakeSandboxView => !!v),
+    sandboxes: () =>
+      [...state.sandboxes.keys()].map((id) => view(id)).filter((v): v is FakeSandboxView => !!v),
     killOutside(id) {
       const r = state.sandboxes.get(id);
       if (r) state.kill(r);

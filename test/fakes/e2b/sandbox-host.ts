@@ -6,7 +6,7 @@
  * variables are not visible, as in a real sandbox.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -147,7 +147,10 @@ export class FakeSandboxHost {
       proc.done = true;
       this.processes.delete(pid);
       // Go's ProcessState: ExitCode() is -1 when killed by a signal; Wait's error is its String().
-      const status = code !== null ? `exit status ${code}` : `signal: ${signal === 'SIGKILL' ? 'killed' : (signal ?? 'unknown')}`;
+      const status =
+        code !== null
+          ? `exit status ${code}`
+          : `signal: ${signal === 'SIGKILL' ? 'killed' : (signal ?? 'unknown')}`;
       const end: { exitCode: number; exited: boolean; status: string; error?: string } = {
         exitCode: code ?? -1,
         exited: code !== null,
@@ -158,7 +161,9 @@ export class FakeSandboxHost {
     };
     child.on('close', finish);
     child.on('error', (err) => {
-      emit({ data: { stderr: Buffer.from(`fake envd: cannot start process: ${err.message}\n`).toString('base64') } });
+      emit({
+        data: { stderr: Buffer.from(`fake envd: cannot start process: ${err.message}\n`).toString('base64') },
+      });
       finish(127, null);
     });
     return proc;
