@@ -6,6 +6,7 @@
  * `.example.com` (the host and its subdomains), `host:port` / `[v6]:port` (that port only),
  * or a URL (`https://api.example.com`), whose host (and explicit port) is used.
  */
+import { BlockList, isIP } from 'node:net';
 import type { Networking } from '../config/schema.js';
 
 /** Hosts added by `allow_package_managers: true`. */
@@ -95,4 +96,43 @@ export function allowedHostsFor(networking: Networking): string[] | undefined {
   return networking.allow_package_managers
     ? [...networking.allowed_hosts, ...PACKAGE_MANAGER_HOSTS]
     : [...networking.allowed_hosts];
+}
+
+function privateRanges(): BlockList {
+  const list = new BlockList();
+  for (const [net, prefix] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.168.0.0', 16],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const) {
+    list.addSubnet(net, prefix, 'ipv4');
+  }
+  for (const [net, prefix] of [
+    ['::', 128],
+    ['::1', 128],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+  ] as const) {
+    list.addSubnet(net, prefix, 'ipv6');
+  }
+  return list;
+}
+
+const PRIVATE = privateRanges();
+
+/** True for loopback, private, link-local, CGNAT, multicast and unspecified addresses. */
+export function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return PRIVATE.check(mapped[1], 'ipv4');
+  const family = isIP(address);
+  if (family === 4) return PRIVATE.check(address, 'ipv4');
+  if (family === 6) return PRIVATE.check(address, 'ipv6');
+  return false;
 }

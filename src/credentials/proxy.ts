@@ -8,17 +8,24 @@
  * forwarded (secret injection per host), and `handleConnect` may take over an allowed CONNECT
  * tunnel (TLS interception). Both run only after the allowlist said yes.
  */
+import { lookup } from 'node:dns/promises';
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logging.js';
-import { isHostAllowed } from './proxy-hosts.js';
+import { isHostAllowed, isPrivateAddress } from './proxy-hosts.js';
 
 export interface EgressPolicy {
   sessionId: string;
   /** Allowed hosts (see proxy-hosts.ts for the forms); `undefined` allows every host. */
   allowedHosts: readonly string[] | undefined;
+  /**
+   * Refuse hosts that resolve to loopback/private/link-local addresses (the host's own
+   * services: Threadhand's API, Redis...). The proxy then connects to the address it checked,
+   * so DNS cannot change the answer in between.
+   */
+  denyPrivateAddresses?: boolean;
 }
 
 export interface EgressTarget {
@@ -109,9 +116,44 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
     return `Threadhand egress proxy: ${reason}\n`;
   }
 
-  function check(policy: EgressPolicy, host: string, port: number): string | undefined {
-    if (policy.allowedHosts === undefined || isHostAllowed(policy.allowedHosts, host, port)) return undefined;
-    return `${host}:${port} is not in this environment's allowed_hosts (networking: limited). Ask the operator to add it, or work without it.`;
+  type Verdict = { ok: true; address: string } | { ok: false; status: 403 | 502; reason: string };
+
+  /** Allowlist, then (when asked) the resolved address; `address` is what to connect to. */
+  async function check(policy: EgressPolicy, host: string, port: number): Promise<Verdict> {
+    if (policy.allowedHosts !== undefined && !isHostAllowed(policy.allowedHosts, host, port)) {
+      return {
+        ok: false,
+        status: 403,
+        reason: `${host}:${port} is not in this environment's allowed_hosts (networking: limited). Ask the operator to add it, or work without it.`,
+      };
+    }
+    if (!policy.denyPrivateAddresses) return { ok: true, address: host };
+    let addresses: string[];
+    try {
+      addresses = (await lookup(host, { all: true })).map((a) => a.address);
+    } catch {
+      return { ok: false, status: 502, reason: `could not resolve ${host}` };
+    }
+    const internal = addresses.find(isPrivateAddress);
+    if (internal || addresses.length === 0) {
+      return {
+        ok: false,
+        status: 403,
+        reason: `${host} resolves to a loopback or private address (${internal ?? 'none'}), which sandboxes may not reach.`,
+      };
+    }
+    return { ok: true, address: addresses[0] as string };
+  }
+
+  function refusal(
+    verdict: { status: 403 | 502; reason: string },
+    policy: EgressPolicy,
+    target: { host: string; port: number },
+    method: string,
+  ): string {
+    return verdict.status === 403
+      ? deny(policy, target, method, verdict.reason)
+      : `Threadhand egress proxy: ${verdict.reason}\n`;
   }
 
   server.on('connect', (req: http.IncomingMessage, client: Duplex, head: Buffer) => {
@@ -129,17 +171,17 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
       client.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       return;
     }
-    const reason = check(policy, target.host, target.port);
-    if (reason) {
-      const body = deny(policy, target, 'CONNECT', reason);
+    const verdict = await check(policy, target.host, target.port);
+    if (!verdict.ok) {
+      const body = refusal(verdict, policy, target, 'CONNECT');
       client.end(
-        `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${verdict.status === 403 ? '403 Forbidden' : '502 Bad Gateway'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
       return;
     }
     const full: EgressTarget = { sessionId: policy.sessionId, ...target };
     if (options.handleConnect && (await options.handleConnect(full, client, head))) return;
-    const upstream = net.connect(target.port, target.host);
+    const upstream = net.connect(target.port, verdict.address);
     upstream.once('connect', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
@@ -176,21 +218,28 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
       return;
     }
     const port = url.port ? Number(url.port) : 80;
-    const reason = check(policy, url.hostname, port);
-    if (reason) {
-      const body = deny(policy, { host: normalizeBracket(url.hostname), port }, req.method ?? 'GET', reason);
-      res.writeHead(403, { 'content-type': 'text/plain', 'x-threadhand-egress': 'denied' });
+    const method = req.method ?? 'GET';
+    const refuse = (verdict: { status: 403 | 502; reason: string }, host: string, atPort: number): void => {
+      const body = refusal(verdict, policy, { host: normalizeBracket(host), port: atPort }, method);
+      res.writeHead(verdict.status, { 'content-type': 'text/plain', 'x-threadhand-egress': 'denied' });
       res.end(body);
-      return;
-    }
+    };
+    let verdict = await check(policy, normalizeBracket(url.hostname), port);
+    if (!verdict.ok) return refuse(verdict, url.hostname, port);
     const headers: http.OutgoingHttpHeaders = { ...req.headers };
     for (const name of HOP_BY_HOP) delete headers[name];
-    let outgoing: ProxiedRequest = { sessionId: policy.sessionId, method: req.method ?? 'GET', url, headers };
+    let outgoing: ProxiedRequest = { sessionId: policy.sessionId, method, url, headers };
     if (options.rewriteRequest) outgoing = await options.rewriteRequest(outgoing);
+    const outPort = outgoing.url.port ? Number(outgoing.url.port) : 80;
+    if (outgoing.url.hostname !== url.hostname || outPort !== port) {
+      // A rewrite may not route around the policy.
+      verdict = await check(policy, normalizeBracket(outgoing.url.hostname), outPort);
+      if (!verdict.ok) return refuse(verdict, outgoing.url.hostname, outPort);
+    }
     const upstream = http.request(
       {
-        host: normalizeBracket(outgoing.url.hostname),
-        port: outgoing.url.port ? Number(outgoing.url.port) : 80,
+        host: verdict.address,
+        port: outPort,
         method: outgoing.method,
         path: `${outgoing.url.pathname}${outgoing.url.search}`,
         headers: outgoing.headers,

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEgressProxy, type EgressDenial, type EgressProxy } from '../../src/credentials/proxy.js';
-import { allowedHostsFor, isHostAllowed } from '../../src/credentials/proxy-hosts.js';
+import { allowedHostsFor, isHostAllowed, isPrivateAddress } from '../../src/credentials/proxy-hosts.js';
 import { silentLogger } from '../../src/logging.js';
 
 describe('allowed_hosts matching', () => {
@@ -27,6 +27,26 @@ describe('allowed_hosts matching', () => {
     expect(isHostAllowed(rules, 'pypi.org', 443)).toBe(true);
     expect(isHostAllowed(rules, '::1', 9000)).toBe(true);
     expect(isHostAllowed(rules, 'evil-github.com', 443)).toBe(false);
+  });
+
+  it('classifies loopback, private and link-local addresses', () => {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+    ]) {
+      expect(isPrivateAddress(a)).toBe(true);
+    }
+    for (const a of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '172.32.0.1'])
+      expect(isPrivateAddress(a)).toBe(false);
   });
 
   it('derives the allowlist from the environment networking', () => {
@@ -145,5 +165,31 @@ describe('egress proxy', () => {
     const refused = await connect('example.invalid:443');
     expect(refused).toMatch(/^HTTP\/1.1 403/);
     expect(denials.at(-1)).toMatchObject({ host: 'example.invalid', port: 443, method: 'CONNECT' });
+  });
+
+  it('with every host allowed but private addresses denied, refuses loopback names and IPs', async () => {
+    const open = await proxy.listenTcp(0, {
+      sessionId: 'sesn_open',
+      allowedHosts: undefined,
+      denyPrivateAddresses: true,
+    });
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port: open.port, path: `http://${host}:${upstreamPort}/` },
+          (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(result.status).toBe(403);
+      expect(result.body).toMatch(/resolves to a loopback or private address/);
+    }
+    expect(denials.at(-1)).toMatchObject({ sessionId: 'sesn_open', host: 'localhost' });
+    await open.close();
   });
 });

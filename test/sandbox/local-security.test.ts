@@ -220,4 +220,26 @@ describe('local sandbox networking', () => {
     const result = await sandbox.exec(`curl -sS -m 10 http://127.0.0.1:${deniedPort}/`);
     expect(result.stdout).toBe('denied-body');
   });
+
+  it("unrestricted with unrestrictedNetwork 'proxy': own namespace, host loopback refused", async () => {
+    const proxied = createLocalSandboxProvider({
+      dataDir,
+      logger: silentLogger(),
+      unrestrictedNetwork: 'proxy',
+      onEgressDenied: (d) => denials.push(d),
+    });
+    try {
+      const sessionId = session();
+      const sandbox = await proxied.get(sessionId, EnvironmentConfig.parse({ name: 'open' }));
+      const viaProxyResult = await sandbox.exec(
+        `${viaProxy} -w ' %{http_code}' http://127.0.0.1:${deniedPort}/`,
+      );
+      expect(viaProxyResult.stdout).toMatch(/loopback or private address.* 403$/s);
+      const direct = await sandbox.exec(`curl -sS -m 5 --noproxy '*' http://127.0.0.1:${deniedPort}/`);
+      expect(direct.exitCode).not.toBe(0);
+      expect(denials).toEqual([expect.objectContaining({ sessionId, host: '127.0.0.1', port: deniedPort })]);
+    } finally {
+      await proxied.close();
+    }
+  });
 });

@@ -42,6 +42,13 @@ export interface LocalSandboxProviderOptions {
   onEgressDenied?(denial: EgressDenial): void;
   /** Path of bwrap (default: found on PATH). */
   bwrapPath?: string;
+  /**
+   * How `unrestricted` environments reach the network: `host` (default) shares the host's
+   * network, loopback services included; `proxy` gives them their own network namespace too,
+   * with the egress proxy allowing every host except loopback/private addresses (HTTP(S) only,
+   * like `limited`, but all traffic passes the proxy's credential hooks).
+   */
+  unrestrictedNetwork?: 'host' | 'proxy';
   /** Variables for package installers (registry mirrors: `npm_config_registry`, `PIP_INDEX_URL`). */
   installEnv?: Record<string, string>;
 }
@@ -174,8 +181,12 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
 
     let network: SandboxNetwork = { mode: 'host' };
     const allowedHosts = allowedHostsFor(environment.networking);
-    if (allowedHosts) {
-      const listener = await proxy().listenUnix(socketPath(sessionId), { sessionId, allowedHosts });
+    if (allowedHosts || options.unrestrictedNetwork === 'proxy') {
+      const listener = await proxy().listenUnix(socketPath(sessionId), {
+        sessionId,
+        allowedHosts,
+        denyPrivateAddresses: allowedHosts === undefined,
+      });
       listeners.set(sessionId, listener);
       network = { mode: 'proxy', socketPath: listener.address };
     }
