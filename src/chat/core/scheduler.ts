@@ -88,7 +88,8 @@ export interface Throttle {
   poke(options?: { immediate?: boolean }): void;
   /** Resolves when no run is pending or in flight (runs a pending one now). */
   flush(): Promise<void>;
-  cancel(): void;
+  /** Stops future runs; resolves when a run in flight has finished. */
+  cancel(): Promise<void>;
 }
 
 /**
@@ -138,10 +139,11 @@ export function createThrottle(run: () => Promise<void>, intervalMs: number, onE
         else return;
       }
     },
-    cancel() {
+    async cancel() {
       cancelled = true;
       if (timer) clearTimeout(timer);
       timer = null;
+      if (inFlight) await inFlight;
     },
   };
 }

@@ -24,6 +24,10 @@ export interface SessionViewOptions {
 
 interface TurnInternals {
   breaks: number;
+  /** A `user.interrupt` came in this turn: failing tools were stopped, not broken. */
+  interrupted: boolean;
+  /** A user message came while text was streaming: break once that text is final. */
+  breakAfterPreview: boolean;
   /** Finished `agent.message` texts of the current text item. */
   parts: string[];
   preview: { id: string; text: string } | null;
@@ -62,7 +66,7 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
       pendingApprovals: [],
     };
     state.turns.push(turn);
-    internals.set(turnId, { breaks: 0, parts: [], preview: null });
+    internals.set(turnId, { breaks: 0, interrupted: false, breakAfterPreview: false, parts: [], preview: null });
     return turn;
   };
 
@@ -98,6 +102,7 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
     inner.breaks += 1;
     inner.parts = [];
     inner.preview = null;
+    inner.breakAfterPreview = false;
   };
 
   const endTurn = (turn: TurnView, event: SessionEvent): void => {
@@ -140,8 +145,11 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
       .join('\n');
     tool.output = tail(text, outputTail);
     tool.exitCode = parseExitCode(text) ?? tool.exitCode;
+    const turn = current();
+    const interrupted = turn ? internals.get(turn.turnId)?.interrupted === true : false;
     if (tool.status !== 'denied') {
-      tool.status = isError || (tool.exitCode !== undefined && tool.exitCode !== 0) ? 'failed' : 'done';
+      const failed = isError || (tool.exitCode !== undefined && tool.exitCode !== 0);
+      tool.status = failed ? (interrupted ? 'interrupted' : 'failed') : 'done';
     }
     tool.revision += 1;
     state.activity = { kind: 'thinking' };
@@ -158,9 +166,19 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
         state.activity = { kind: 'thinking' };
         return true;
       }
+      case 'user.interrupt': {
+        const turn = current();
+        const inner = turn ? internals.get(turn.turnId) : undefined;
+        if (inner && turn?.state === 'running') inner.interrupted = true;
+        return false;
+      }
       case 'user.message': {
         const turn = current();
-        if (turn && turn.state === 'running') breakText(turn);
+        if (!turn || turn.state !== 'running') return false;
+        // Text still streaming belongs before the break; its durable event comes later.
+        const inner = internals.get(turn.turnId)!;
+        if (inner.preview) inner.breakAfterPreview = true;
+        else breakText(turn);
         return false;
       }
       case 'agent.message': {
@@ -170,6 +188,7 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
         inner.preview = null;
         if (text.length > 0) inner.parts.push(text);
         refreshText(turn);
+        if (inner.breakAfterPreview) breakText(turn);
         return true;
       }
       case 'agent.thinking':

@@ -373,7 +373,7 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
       controller?.abort();
       await following;
       if (options?.flush) await throttle.flush();
-      throttle.cancel();
+      await throttle.cancel();
       for (const timer of [statusTimer, quietTimer]) if (timer) clearTimeout(timer);
     },
     settled: () => throttle.flush(),

@@ -186,3 +186,26 @@ export function blockingBash(): Tool & { started: () => boolean } {
     },
   };
 }
+
+/** A shell-like tool that waits until `release()` (to send messages while the agent works). */
+export function gatedBash(): Tool & { started: () => boolean; release: () => void } {
+  let started = false;
+  let open: () => void = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return {
+    name: 'bash',
+    description: 'Runs a shell command.',
+    input_schema: { type: 'object', properties: { command: { type: 'string' } } },
+    kind: 'test',
+    permission: 'always_allow',
+    started: () => started,
+    release: () => open(),
+    async run(input) {
+      started = true;
+      await opened;
+      return textResult(`ran ${String(input.command)}\nexit code: 0`);
+    },
+  };
+}
