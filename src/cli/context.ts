@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from '../config/env.js';
 import { ConfigError } from '../config/load.js';
 import { createLogger, type Logger } from '../logging.js';
-import { ConfigurationError, createThreadhand, type Threadhand } from '../main.js';
+import type { Threadhand } from '../main.js';
 import { CliError, type CliIo, EXIT } from './io.js';
 
 export interface GlobalOptions {
@@ -39,13 +39,15 @@ export function asCliError(error: unknown): unknown {
   if (error instanceof ConfigError) {
     return new CliError(`Invalid configuration:\n${error.message}`, EXIT.config);
   }
-  if (error instanceof ConfigurationError) return new CliError(error.message, EXIT.config);
+  // main.ts is imported lazily (it pulls in every front door), so match its error by name.
+  if (error instanceof Error && error.name === 'ConfigurationError') return new CliError(error.message, EXIT.config);
   return error;
 }
 
 export async function openThreadhand(io: CliIo, globals: GlobalOptions, options: OpenOptions): Promise<Threadhand> {
   const checked = parseEnv(io.env, { requireModel: options.role !== 'front' });
   if (!checked.ok) throw new CliError(checked.problems.join('\n'), EXIT.config);
+  const { createThreadhand } = await import('../main.js');
   try {
     return await createThreadhand({
       env: io.env,

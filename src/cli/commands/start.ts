@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseEnv } from '../../config/env.js';
 import { createLogger } from '../../logging.js';
-import { createThreadhand, type Role } from '../../main.js';
+import type { Role, Threadhand } from '../../main.js';
 import { agentsDirOf, asCliError, dataDirOf, type GlobalOptions } from '../context.js';
 import { CliError, type CliIo, EXIT } from '../io.js';
 
@@ -41,7 +41,8 @@ enable the chat front doors. Stops cleanly on Ctrl-C or SIGTERM.`,
         pretty: Boolean(io.stderr.isTTY) && !io.env.NO_COLOR,
         destination: io.stderr.isTTY ? undefined : { write: (line: string) => void io.stderr.write(line) },
       });
-      let th: Awaited<ReturnType<typeof createThreadhand>>;
+      const { createThreadhand } = await import('../../main.js');
+      let th: Threadhand;
       try {
         th = await createThreadhand({
           env: io.env,
