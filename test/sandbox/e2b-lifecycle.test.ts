@@ -103,7 +103,7 @@ describe('E2B sandbox lifecycle', () => {
 
   it('does not idle-pause a sandbox that another replica has taken over', async () => {
     const id = newSessionId();
-    const { provider: first, events } = provider({ idlePauseMs: 400 });
+    const { provider: first, events } = provider({ idlePauseMs: 1500 });
     await (await first.get(id, e2bEnvironment())).writeFile('a.txt', 'a');
     const sandboxId = first.sandboxIdOf(id) ?? '';
     // The second replica's connect pushes E2B's end time past anything the first one set.
@@ -111,7 +111,7 @@ describe('E2B sandbox lifecycle', () => {
     const sandbox = await second.get(id, e2bEnvironment({ e2b: { timeout_seconds: 1200 } }));
     await waitFor(
       () => fake.apiCalls('GET').filter((c) => c.sandboxId === sandboxId).length >= 2,
-      5000,
+      10_000,
       'two idle checks',
     );
     expect((await sandbox.exec('cat a.txt')).stdout).toBe('a');
