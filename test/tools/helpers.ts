@@ -41,11 +41,16 @@ export function toolRig(
     environment?: EnvironmentConfig;
     dataDir?: string;
     sessionId?: string;
+    bwrapPath?: string;
   } = {},
 ): ToolRig {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'th-tools-'));
   const env = options.environment ?? environment();
-  const provider = createLocalSandboxProvider({ dataDir, logger: silentLogger() });
+  const provider = createLocalSandboxProvider({
+    dataDir,
+    logger: silentLogger(),
+    bwrapPath: options.bwrapPath,
+  });
   const tools = createBuiltinToolset({ ...options, agent: options.agent ?? agent(), environment: env });
   const progress: string[] = [];
   counter += 1;

@@ -96,4 +96,18 @@ describe('createBuiltinToolset', () => {
       await rig.close();
     }
   });
+
+  it('without bubblewrap, tools say what to install instead of crashing', async () => {
+    const rig = toolRig({ bwrapPath: '/nonexistent/bwrap' });
+    try {
+      const result = await rig.call('bash', { command: 'echo hi' });
+      expect(result.is_error).toBe(true);
+      expect(text(result)).toMatch(
+        /bubblewrap \(bwrap\), which is not installed: sudo apt-get install -y bubblewrap/,
+      );
+      expect(rig.provider.provisionCount()).toBe(0);
+    } finally {
+      await rig.close();
+    }
+  });
 });

@@ -9,6 +9,15 @@ export interface PrerequisiteCheck {
   fix: string;
 }
 
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The absolute path of an executable on PATH (or the usual system dirs), if any. */
 export function findExecutable(name: string, pathEnv?: string): string | undefined {
   const dirs =
@@ -18,12 +27,7 @@ export function findExecutable(name: string, pathEnv?: string): string | undefin
   for (const dir of dirs) {
     if (!dir) continue;
     const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here.
-    }
+    if (isExecutable(candidate)) return candidate;
   }
   return undefined;
 }

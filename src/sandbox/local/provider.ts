@@ -28,7 +28,7 @@ import { allowedHostsFor } from '../../credentials/proxy-hosts.js';
 import type { Logger } from '../../logging.js';
 import { type SandboxCounters, SandboxError, type SandboxProvider } from '../types.js';
 import { proxyEnv, type SandboxNetwork } from './bwrap-args.js';
-import { findExecutable } from './doctor.js';
+import { findExecutable, isExecutable } from './doctor.js';
 import { aptMissingMessage, ensureEnvPackages, envPackagesVars, missingAptPackages } from './packages.js';
 import { createLocalSandbox, type LocalSandbox } from './sandbox.js';
 
@@ -88,11 +88,12 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
 
   function bwrapPath(): string {
     const path = options.bwrapPath ?? findExecutable('bwrap');
-    if (!path)
+    if (!path || !isExecutable(path)) {
       throw new SandboxError(
         'sandbox_failed',
-        'bubblewrap (bwrap) is not installed; install it with: sudo apt-get install -y bubblewrap',
+        'The local sandbox needs bubblewrap (bwrap), which is not installed: sudo apt-get install -y bubblewrap (then check with `threadhand doctor`).',
       );
+    }
     return path;
   }
 
