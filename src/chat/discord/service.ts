@@ -226,11 +226,17 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
       }
       ready = true;
       logger.info({ user: c.user?.tag, guilds: c.guilds.cache.size }, 'discord connected');
-      for (const sessionId of ((await kv.get(ACTIVE_KEY)) as string[] | undefined) ?? []) {
+      const active = ((await kv.get(ACTIVE_KEY)) as string[] | undefined) ?? [];
+      const keep: string[] = [];
+      for (const sessionId of active) {
         const binding = await bindings.get(sessionId);
         const session = binding ? await runtime.stores.log.getSession(sessionId) : undefined;
-        if (binding && session) await draw(binding);
+        if (!binding || !session) continue;
+        // A terminated session still gets its last turn drawn, then is not followed again.
+        if (session.status !== 'terminated') keep.push(sessionId);
+        await draw(binding);
       }
+      if (keep.length !== active.length) await kv.set(ACTIVE_KEY, keep);
     },
     async stop() {
       ready = false;

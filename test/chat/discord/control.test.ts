@@ -144,4 +144,33 @@ describe('Discord reactions', () => {
     // The Stop button went away once the answer was cut off.
     expect(discord.world.messages.get(streaming.id)?.components).toEqual([]);
   });
+
+  it('the Stop button on a streaming answer interrupts it', async () => {
+    stack = await startDiscordStack({
+      script: [
+        {
+          content: [{ type: 'text', text: 'Streaming on and on and on without an end in sight.' }],
+          chunkSize: 4,
+          chunkDelayMs: 30,
+          hang: true,
+        },
+      ],
+    });
+    const { discord, t } = stack;
+    const { message } = discord.postMessage({ user: alice, content: 'stream', mentionBot: true });
+    const threadId = await threadOn(discord, message.id);
+    const streaming = await until(() => discord.botMessagesIn(threadId)[0], 10_000, 'the streaming message');
+    const stop = buttonsOf(streaming.components).find((b) => b.label === 'Stop');
+    expect(stop).toBeDefined();
+    const click = discord.clickButton({ user: alice, messageId: streaming.id, customId: stop!.custom_id });
+    const clickedAt = Date.now();
+    const sessionId = (await t.th.runtime.sessionForThread({ platform: 'discord', thread: threadId }))!;
+    await until(
+      async () => (await t.events(sessionId)).some((e) => e.type === 'session.status_idle'),
+      5000,
+      'idle',
+    );
+    expect(Date.now() - clickedAt).toBeLessThan(1000);
+    expect(discord.interaction(click.id)?.acknowledged?.type).toBe(6);
+  });
 });
