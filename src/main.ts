@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import { createHttpApp, type HttpApp, type HttpServer, startHttpServer } from './api/http.js';
 import { mountApi, parseApiKeys } from './api/index.js';
+import { mountWebConsole } from './chat/web/serve.js';
 import { createHarness } from './harness/harness.js';
 import { createModelClient, type ModelClient } from './harness/model/client.js';
 import { createToolsetFactory, type ToolSource } from './harness/toolset.js';
@@ -44,6 +45,8 @@ export interface ThreadhandOptions {
   hooks?: HarnessHooks;
   /** Harness tuning: retry timings, lease TTL. */
   harness?: { retryBaseMs?: number; retryMaxMs?: number; maxRetries?: number; leaseTtlMs?: number };
+  /** Web console at `/` (built assets, default `<package root>/dist/web`); false = not mounted. */
+  webConsole?: { assetsDir?: string } | false;
   /** HTTP listener; false = none (CLI one-shot runs). */
   http?: { host?: string; port?: number } | false;
   workerConcurrency?: number;
@@ -146,6 +149,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   const apiShutdown = new AbortController();
   if (role !== 'worker') {
     mountApi(app, { runtime, catalog, stores, logger, apiKeys: parseApiKeys(env.THREADHAND_API_KEYS), signal: apiShutdown.signal });
+    if (options.http !== false && options.webConsole !== false) mountWebConsole(app, { logger, ...options.webConsole });
   }
   const services: Service[] = [];
   if (role !== 'front') {

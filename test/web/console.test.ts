@@ -25,8 +25,19 @@ afterEach(async () => {
 
 describe('web console', { timeout: 60_000 }, () => {
   it('starts a session from the console and shows the answer as it streams', async () => {
-    const answer = 'Here is **the plan**:\n\n1. Read the code\n2. Fix the bug\n\n```js\nconst fixed = true; // done\n```\n';
-    h = await startConsole({ assetsDir, script: [{ content: [{ type: 'text', text: answer }], chunkSize: 3, chunkDelayMs: 25, usage: { input_tokens: 120, output_tokens: 45 } }] });
+    const answer =
+      'Here is **the plan**:\n\n1. Read the code\n2. Fix the bug\n\n```js\nconst fixed = true; // done\n```\n';
+    h = await startConsole({
+      assetsDir,
+      script: [
+        {
+          content: [{ type: 'text', text: answer }],
+          chunkSize: 3,
+          chunkDelayMs: 25,
+          usage: { input_tokens: 120, output_tokens: 45 },
+        },
+      ],
+    });
     const { page, context } = await openPage(browser, h.url);
     await page.goto('/');
     await page.getByRole('note').filter({ hasText: 'No API key is configured' }).waitFor();
@@ -52,7 +63,9 @@ describe('web console', { timeout: 60_000 }, () => {
     const sessionId = decodeURIComponent(page.url().split('/sessions/')[1] ?? '');
     const stored = await h.t.th.stores.log.getSession(sessionId);
     expect(stored?.metadata['threadhand.platform']).toBe('web');
-    expect(h.t.fake.requests[0]?.body.messages[0].content).toEqual(expect.arrayContaining([expect.objectContaining({ text: 'Fix the failing build' })]));
+    expect(h.t.fake.requests[0]?.body.messages[0].content).toEqual(
+      expect.arrayContaining([expect.objectContaining({ text: 'Fix the failing build' })]),
+    );
     await shot(page, 'session-view-desktop');
 
     await page.setViewportSize({ width: 390, height: 844 });
@@ -63,7 +76,10 @@ describe('web console', { timeout: 60_000 }, () => {
   });
 
   it('shows a session started through the API in the list without a reload', async () => {
-    h = await startConsole({ assetsDir, script: [{ content: [{ type: 'text', text: 'Done from the API.' }] }] });
+    h = await startConsole({
+      assetsDir,
+      script: [{ content: [{ type: 'text', text: 'Done from the API.' }] }],
+    });
     const { page, context } = await openPage(browser, h.url);
     await page.goto('/');
     await page.getByText('No sessions yet').waitFor();
@@ -73,14 +89,22 @@ describe('web console', { timeout: 60_000 }, () => {
       agent: 'helper',
       environment_id: 'default',
       title: 'Nightly report',
-      metadata: { 'threadhand.platform': 'slack', 'threadhand.thread': 'T1:C1:1700000000.1', 'threadhand.thread_url': 'https://example.slack.com/archives/C1/p1700000000' },
+      metadata: {
+        'threadhand.platform': 'slack',
+        'threadhand.thread': 'T1:C1:1700000000.1',
+        'threadhand.thread_url': 'https://example.slack.com/archives/C1/p1700000000',
+      },
     });
-    await client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'Write the report' }] }] });
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'Write the report' }] }],
+    });
 
     const row = page.locator(`[data-session-id="${session.id}"]`);
     await row.getByRole('link', { name: 'Nightly report' }).waitFor();
     await expect.poll(() => row.innerText()).toContain('slack');
-    expect(await row.getByRole('link', { name: 'thread' }).getAttribute('href')).toBe('https://example.slack.com/archives/C1/p1700000000');
+    expect(await row.getByRole('link', { name: 'thread' }).getAttribute('href')).toBe(
+      'https://example.slack.com/archives/C1/p1700000000',
+    );
     await expect.poll(() => row.innerText(), { timeout: 10_000 }).toMatch(/idle/);
     expect(await row.innerText()).toMatch(/\d+ tokens/);
 
@@ -102,11 +126,20 @@ describe('web console', { timeout: 60_000 }, () => {
       assetsDir,
       script: [
         { error: { status: 529, type: 'overloaded_error', message: 'Overloaded', retryAfterMs: 10 } },
-        { content: [{ type: 'thinking', thinking: 'The user wants a haiku.' }, { type: 'text', text: 'Autumn moonlight' }] },
+        {
+          content: [
+            { type: 'thinking', thinking: 'The user wants a haiku.' },
+            { type: 'text', text: 'Autumn moonlight' },
+          ],
+        },
       ],
     });
     const { page, context } = await openPage(browser, h.url);
-    const session = await h.t.th.runtime.createSession({ agent: 'helper', title: 'haiku', initialEvents: [text('write a haiku')] });
+    const session = await h.t.th.runtime.createSession({
+      agent: 'helper',
+      title: 'haiku',
+      initialEvents: [text('write a haiku')],
+    });
     await h.t.th.runtime.waitForIdle(session.id, { timeoutMs: 10_000 });
     await page.goto(`/#/sessions/${session.id}`);
     await page.getByText('Autumn moonlight').waitFor();
@@ -116,10 +149,14 @@ describe('web console', { timeout: 60_000 }, () => {
     expect(await page.getByText('The user wants a haiku.').isVisible()).toBe(false);
     await thinking.locator('summary').click();
     await page.getByText('The user wants a haiku.').waitFor();
-    const before = await page.locator('[data-event-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
+    const before = await page
+      .locator('[data-event-id]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
     await page.reload();
     await page.getByText('Autumn moonlight').waitFor();
-    const after = await page.locator('[data-event-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
+    const after = await page
+      .locator('[data-event-id]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
     expect(after).toEqual(before);
     await context.close();
   });
@@ -137,8 +174,14 @@ describe('web console', { timeout: 60_000 }, () => {
     expect(await page.getByText('No API key is configured').count()).toBe(0);
     await page.reload();
     await page.getByRole('heading', { name: 'Sessions' }).waitFor();
-    expect(await page.evaluate<string | null>("sessionStorage.getItem('threadhand.apiKey')")).toBe('th-web-key-1');
-    await until(async () => (await page.getByRole('button', { name: 'Sign out' }).count()) === 1, 5000, 'sign out button');
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('threadhand.apiKey')")).toBe(
+      'th-web-key-1',
+    );
+    await until(
+      async () => (await page.getByRole('button', { name: 'Sign out' }).count()) === 1,
+      5000,
+      'sign out button',
+    );
     await context.close();
   });
 });

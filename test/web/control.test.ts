@@ -5,9 +5,9 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Tool, textResult } from '../../src/tools/types.js';
 import type { FakeTurn } from '../fakes/anthropic/server.js';
 import { text, until } from '../helpers/threadhand.js';
-import { type Tool, textResult } from '../../src/tools/types.js';
 import { buildConsole, type ConsoleHarness, launchBrowser, openPage, shot, startConsole } from './helpers.js';
 
 let assetsDir: string;
@@ -36,7 +36,11 @@ function latch() {
 
 async function openSession(page: Page, prompt: string): Promise<string> {
   if (!h) throw new Error('no harness');
-  const session = await h.t.th.runtime.createSession({ agent: 'helper', title: prompt, initialEvents: [text(prompt)] });
+  const session = await h.t.th.runtime.createSession({
+    agent: 'helper',
+    title: prompt,
+    initialEvents: [text(prompt)],
+  });
   await page.goto(`/#/sessions/${session.id}`);
   await page.locator('.conn', { hasText: 'live' }).waitFor();
   return session.id;
@@ -66,7 +70,9 @@ describe('web console session controls', { timeout: 60_000 }, () => {
       extraTools: [count],
       script: async (_req, i) => {
         if (i === 0) await watching.opened;
-        return i === 0 ? { content: [{ type: 'tool_use', name: 'count', input: { command: 'seq 5' } }] } : { content: [{ type: 'text', text: 'Counted to five.' }] };
+        return i === 0
+          ? { content: [{ type: 'tool_use', name: 'count', input: { command: 'seq 5' } }] }
+          : { content: [{ type: 'text', text: 'Counted to five.' }] };
       },
     });
     const { page, context } = await openPage(browser, h.url);
@@ -128,7 +134,9 @@ describe('web console session controls', { timeout: 60_000 }, () => {
     await page.locator('.msg-agent[data-live="true"]').getByText('word word').waitFor();
     await page.getByRole('button', { name: 'Interrupt' }).click();
     await page.locator('.mark', { hasText: 'Interrupted' }).waitFor();
-    await expect.poll(() => page.getByTestId('session-status').innerText(), { timeout: 5000 }).toContain('idle');
+    await expect
+      .poll(() => page.getByTestId('session-status').innerText(), { timeout: 5000 })
+      .toContain('idle');
     await expect.poll(() => h?.t.fake.requests[2]?.aborted).toBe(true);
     expect(await page.getByRole('button', { name: 'Interrupt' }).count()).toBe(0);
     const events = await h.t.events(sessionId);
@@ -154,7 +162,12 @@ describe('web console session controls', { timeout: 60_000 }, () => {
       assetsDir,
       extraTools: [deploy],
       script: [
-        { content: [{ type: 'tool_use', name: 'deploy', input: { target: 'staging' } }, { type: 'tool_use', name: 'deploy', input: { target: 'prod' } }] },
+        {
+          content: [
+            { type: 'tool_use', name: 'deploy', input: { target: 'staging' } },
+            { type: 'tool_use', name: 'deploy', input: { target: 'prod' } },
+          ],
+        },
         { content: [{ type: 'text', text: 'Staging is deployed; prod was skipped.' }] },
       ],
     });
@@ -178,10 +191,15 @@ describe('web console session controls', { timeout: 60_000 }, () => {
     const events = await h.t.events(sessionId);
     const uses = events.filter((e) => e.type === 'agent.tool_use');
     const confirmations = events.filter((e) => e.type === 'user.tool_confirmation');
-    const byTarget = (target: string) => uses.find((u) => u.type === 'agent.tool_use' && u.input.target === target)?.id;
+    const byTarget = (target: string) =>
+      uses.find((u) => u.type === 'agent.tool_use' && u.input.target === target)?.id;
     expect(confirmations).toEqual([
       expect.objectContaining({ tool_use_id: byTarget('staging'), result: 'allow' }),
-      expect.objectContaining({ tool_use_id: byTarget('prod'), result: 'deny', deny_message: 'not on a Friday' }),
+      expect.objectContaining({
+        tool_use_id: byTarget('prod'),
+        result: 'deny',
+        deny_message: 'not on a Friday',
+      }),
     ]);
     expect(await staging.getAttribute('data-tool-use-id')).toBe(byTarget('staging'));
     await expect.poll(() => staging.locator('.tool-state').innerText()).toContain('done');
@@ -212,11 +230,15 @@ describe('web console session controls', { timeout: 60_000 }, () => {
     expect(await page.locator('.msg-agent').count()).toBe(1);
     expect((await final.innerText()).replace(/^Agent\s*/, '').trim()).toBe(`${words} END`);
     expect(await page.locator('.msg-user').count()).toBe(1);
-    const ids = await page.locator('[data-event-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
+    const ids = await page
+      .locator('[data-event-id]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
     expect(new Set(ids).size).toBe(ids.length);
     const stored = await h.t.events(sessionId);
     const shown = new Set(ids);
-    for (const e of stored.filter((x) => ['user.message', 'agent.message', 'span.model_request_end'].includes(x.type))) {
+    for (const e of stored.filter((x) =>
+      ['user.message', 'agent.message', 'span.model_request_end'].includes(x.type),
+    )) {
       expect(shown.has(e.id), `${e.type} ${e.id} shown`).toBe(true);
     }
     await context.close();

@@ -4,16 +4,22 @@
  * headless Chromium through playwright-core.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { createApiRoutes } from '../../src/api/index.js';
 import { createLayeredCatalog } from '../../src/api/records.js';
-import { mountWebConsole } from '../../src/chat/web/serve.js';
 import { AgentConfig, EnvironmentConfig } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/logging.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Tool } from '../../src/tools/types.js';
 import type { FakeScript } from '../fakes/anthropic/server.js';
@@ -45,7 +51,11 @@ export async function buildConsole(): Promise<string> {
   const out = join(ROOT, 'test-results', '.web-build', sourceHash());
   if (existsSync(join(out, 'index.html'))) return out;
   const tmp = `${out}.tmp-${process.pid}`;
-  await build({ configFile: join(APP_DIR, 'vite.config.ts'), logLevel: 'error', build: { outDir: tmp, emptyOutDir: true, sourcemap: false } });
+  await build({
+    configFile: join(APP_DIR, 'vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir: tmp, emptyOutDir: true, sourcemap: false },
+  });
   mkdirSync(join(out, '..'), { recursive: true });
   try {
     renameSync(tmp, out);
@@ -63,13 +73,24 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-export async function startConsole(options: { script?: FakeScript; extraTools?: Tool[]; apiKeys?: string[]; assetsDir: string }): Promise<ConsoleHarness> {
+export async function startConsole(options: {
+  script?: FakeScript;
+  extraTools?: Tool[];
+  apiKeys?: string[];
+  assetsDir: string;
+}): Promise<ConsoleHarness> {
   const yaml = staticCatalog(
-    [AgentConfig.parse({ name: 'helper', model: 'claude-test', description: 'Helps with tasks', system: 'You help.' })],
+    [
+      AgentConfig.parse({
+        name: 'helper',
+        model: 'claude-test',
+        description: 'Helps with tasks',
+        system: 'You help.',
+      }),
+    ],
     [EnvironmentConfig.parse({ name: 'default' })],
   );
   const apiKeys = options.apiKeys ?? [];
-  const shutdown = new AbortController();
   const dir = mkdtempSync(join(tmpdir(), 'threadhand-web-'));
   const stores = createSqliteStores({ dir });
   let t: TestThreadhand | undefined = await startTestThreadhand({
@@ -79,18 +100,11 @@ export async function startConsole(options: { script?: FakeScript; extraTools?: 
     catalog: createLayeredCatalog(yaml, stores.resources),
     start: false,
     http: { host: '127.0.0.1', port: 0 },
+    webConsole: { assetsDir: options.assetsDir },
     env: { THREADHAND_API_KEYS: apiKeys.join(',') },
     extraTools: options.extraTools ?? [],
   });
   const { th } = t;
-  // Mount what `threadhand start` serves; skip whatever main.ts already mounts itself.
-  if (!th.app.routes.some((r) => r.path.startsWith('/v1'))) {
-    th.app.route(
-      '/v1',
-      createApiRoutes({ runtime: th.runtime, catalog: yaml, stores, logger: silentLogger(), apiKeys, keepAliveMs: 15_000, signal: shutdown.signal }),
-    );
-  }
-  if (!th.app.routes.some((r) => r.path === '/' && r.method === 'GET')) mountWebConsole(th.app, { assetsDir: options.assetsDir });
   await th.start();
   const http = th.http;
   if (!http) throw new Error('Threadhand did not start its HTTP listener');
@@ -99,7 +113,6 @@ export async function startConsole(options: { script?: FakeScript; extraTools?: 
     url: http.url,
     dropConnections: () => (http.server as import('node:http').Server).closeAllConnections(),
     async close() {
-      shutdown.abort();
       await t?.close();
       t = undefined;
       rmSync(dir, { recursive: true, force: true });
@@ -108,15 +121,28 @@ export async function startConsole(options: { script?: FakeScript; extraTools?: 
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/setup.sh (apt-get install chromium).`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/setup.sh (apt-get install chromium).`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
-export async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
+export async function openPage(
+  browser: Browser,
+  url: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport, baseURL: url });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);

@@ -40,7 +40,12 @@ describe('mountWebConsole', () => {
   it('never serves files outside the assets directory and leaves other routes alone', async () => {
     const app = createHttpApp();
     mountWebConsole(app, { assetsDir: assets() });
-    for (const path of ['/assets/../../secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/assets/missing.js']) {
+    for (const path of [
+      '/assets/../../secret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/assets/missing.js',
+    ]) {
       const response = await app.request(path);
       expect(response.status, path).toBe(404);
       expect(await response.text()).not.toContain('not for the web');

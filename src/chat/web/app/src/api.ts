@@ -35,7 +35,10 @@ export function authHeaders(): Record<string, string> {
 /** Fired when the server answers 401: the app shows the login screen. */
 export const authEvents = new EventTarget();
 
-export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
   const response = await fetch(`/v1${path}`, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     headers: {
@@ -55,7 +58,11 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (!response.ok) {
     const error = (json as { error?: { type?: string; message?: string } } | null)?.error;
     if (response.status === 401) authEvents.dispatchEvent(new Event('unauthorized'));
-    throw new ApiFailure(response.status, error?.type ?? 'api_error', error?.message ?? `HTTP ${response.status}`);
+    throw new ApiFailure(
+      response.status,
+      error?.type ?? 'api_error',
+      error?.message ?? `HTTP ${response.status}`,
+    );
   }
   return json as T;
 }
@@ -107,7 +114,12 @@ export interface Session {
   updated_at: string;
   archived_at: string | null;
   /** Threadhand extension. */
-  threadhand?: { stop_reason?: StopReasonWire | null; event_count?: number; last_event_id?: string | null; cost_usd?: number };
+  threadhand?: {
+    stop_reason?: StopReasonWire | null;
+    event_count?: number;
+    last_event_id?: string | null;
+    cost_usd?: number;
+  };
 }
 
 export interface Agent {
@@ -154,14 +166,22 @@ export interface Credential {
 
 export const sessions = {
   list: (signal?: AbortSignal) => listAll<Session>('/sessions', signal),
-  get: (id: string, signal?: AbortSignal) => api<Session>(`/sessions/${encodeURIComponent(id)}`, signal ? { signal } : {}),
+  get: (id: string, signal?: AbortSignal) =>
+    api<Session>(`/sessions/${encodeURIComponent(id)}`, signal ? { signal } : {}),
   create: (body: Record<string, unknown>) => api<Session>('/sessions', { body }),
-  events: (id: string, signal?: AbortSignal) => listAll<SessionEvent>(`/sessions/${encodeURIComponent(id)}/events`, signal),
+  events: (id: string, signal?: AbortSignal) =>
+    listAll<SessionEvent>(`/sessions/${encodeURIComponent(id)}/events`, signal),
   send: (id: string, events: UserEventParams[]) =>
     api<{ data: SessionEvent[] }>(`/sessions/${encodeURIComponent(id)}/events`, { body: { events } }),
 };
 
-export const platformOf = (session: Session): string => session.metadata['threadhand.platform'] ?? (session.metadata['threadhand.slack_thread'] ? 'slack' : session.metadata['threadhand.discord_thread'] ? 'discord' : 'api');
+export const platformOf = (session: Session): string =>
+  session.metadata['threadhand.platform'] ??
+  (session.metadata['threadhand.slack_thread']
+    ? 'slack'
+    : session.metadata['threadhand.discord_thread']
+      ? 'discord'
+      : 'api');
 
 /** A thread link is shown only for http(s) URLs. */
 export function threadUrlOf(session: Session): string | null {
@@ -170,7 +190,13 @@ export function threadUrlOf(session: Session): string | null {
 }
 
 export const totalTokens = (u: Usage | undefined): number =>
-  u ? u.input_tokens + u.output_tokens + u.cache_read_input_tokens + (u.cache_creation?.ephemeral_5m_input_tokens ?? 0) + (u.cache_creation?.ephemeral_1h_input_tokens ?? 0) : 0;
+  u
+    ? u.input_tokens +
+      u.output_tokens +
+      u.cache_read_input_tokens +
+      (u.cache_creation?.ephemeral_5m_input_tokens ?? 0) +
+      (u.cache_creation?.ephemeral_1h_input_tokens ?? 0)
+    : 0;
 
 /** Cost as the server prices it (`threadhand.cost_usd`, when the server reports one). */
 export function costOf(session: Session): string | null {

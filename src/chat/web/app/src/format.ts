@@ -8,7 +8,8 @@ export function age(iso: string, now = Date.now()): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
-export const tokens = (n: number): string => (n >= 10_000 ? `${(n / 1000).toFixed(n >= 100_000 ? 0 : 1)}k` : String(n));
+export const tokens = (n: number): string =>
+  n >= 10_000 ? `${(n / 1000).toFixed(n >= 100_000 ? 0 : 1)}k` : String(n);
 
 export function statusLabel(session: Pick<Session, 'status' | 'threadhand'>): string {
   if (session.status !== 'idle') return session.status;
@@ -18,4 +19,5 @@ export function statusLabel(session: Pick<Session, 'status' | 'threadhand'>): st
   return `idle · ${reason.replace(/_/g, ' ')}`;
 }
 
-export const duration = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
+export const duration = (ms: number): string =>
+  ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;

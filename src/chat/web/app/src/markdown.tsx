@@ -8,9 +8,12 @@ import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { useLayoutEffect, useMemo, useRef } from 'react';
 
 const KEYWORDS = new Set(
-  'const let var function return if else for while do switch case break continue new class extends import from export default async await try catch finally throw typeof instanceof in of true false null undefined def lambda pass yield with as elif None True False fn pub use mut impl struct enum match type interface package func go defer echo then fi done esac local'.split(' '),
+  'const let var function return if else for while do switch case break continue new class extends import from export default async await try catch finally throw typeof instanceof in of true false null undefined def lambda pass yield with as elif None True False fn pub use mut impl struct enum match type interface package func go defer echo then fi done esac local'.split(
+    ' ',
+  ),
 );
-const TOKEN = /(\/\/[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|(\b\d+(?:\.\d+)?\b)|(\b[A-Za-z_][A-Za-z0-9_]*\b)/g;
+const TOKEN =
+  /(\/\/[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|(\b\d+(?:\.\d+)?\b)|(\b[A-Za-z_][A-Za-z0-9_]*\b)/g;
 
 function highlight(code: HTMLElement): void {
   if (code.dataset.highlighted) return;
@@ -20,7 +23,15 @@ function highlight(code: HTMLElement): void {
   let last = 0;
   for (const match of source.matchAll(TOKEN)) {
     const [whole, comment, string, number, word] = match;
-    const cls = comment ? 'tok-comment' : string ? 'tok-string' : number ? 'tok-number' : word && KEYWORDS.has(word) ? 'tok-keyword' : null;
+    const cls = comment
+      ? 'tok-comment'
+      : string
+        ? 'tok-string'
+        : number
+          ? 'tok-number'
+          : word && KEYWORDS.has(word)
+            ? 'tok-keyword'
+            : null;
     if (!cls) continue;
     const at = match.index ?? 0;
     if (at > last) out.append(source.slice(last, at));
@@ -37,6 +48,7 @@ function highlight(code: HTMLElement): void {
 export function Markdown({ text, className }: { text: string; className?: string }) {
   const html = useMemo(() => micromark(text, { extensions: [gfm()], htmlExtensions: [gfmHtml()] }), [text]);
   const ref = useRef<HTMLDivElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs after each new render of the HTML
   useLayoutEffect(() => {
     ref.current?.querySelectorAll<HTMLElement>('pre > code').forEach(highlight);
     ref.current?.querySelectorAll<HTMLAnchorElement>('a[href]').forEach((a) => {
@@ -44,5 +56,12 @@ export function Markdown({ text, className }: { text: string; className?: string
       a.rel = 'noopener noreferrer';
     });
   }, [html]);
-  return <div ref={ref} className={`markdown ${className ?? ''}`} dangerouslySetInnerHTML={{ __html: html }} />;
+  return (
+    <div
+      ref={ref}
+      className={`markdown ${className ?? ''}`}
+      // biome-ignore lint/security/noDangerouslySetInnerHtml: micromark escapes raw HTML and drops unsafe URLs by default
+      dangerouslySetInnerHTML={{ __html: html }}
+    />
+  );
 }

@@ -45,7 +45,11 @@ export function openEventStream(options: EventStreamOptions): void {
 
   async function connectOnce(): Promise<void> {
     const response = await fetch(url, {
-      headers: { accept: 'text/event-stream', ...authHeaders(), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      headers: {
+        accept: 'text/event-stream',
+        ...authHeaders(),
+        ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+      },
       signal: options.signal,
       cache: 'no-store',
     });
@@ -98,7 +102,14 @@ export function openEventStream(options: EventStreamOptions): void {
       const wait = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
-        options.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+        options.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
     options.onState?.('closed');

@@ -49,7 +49,9 @@ const textOf = (content: ReadonlyArray<{ type: string; text?: string }> | undefi
 
 /** The API's own author (the console, SDK clients) stays unnamed: it is "you". */
 const authorName = (a: { display_name?: string; user_id: string; platform: string } | undefined) =>
-  a && !(a.platform === 'api' && a.user_id === 'api') ? `${a.display_name ?? a.user_id} (${a.platform})` : undefined;
+  a && !(a.platform === 'api' && a.user_id === 'api')
+    ? `${a.display_name ?? a.user_id} (${a.platform})`
+    : undefined;
 
 function by(author: Parameters<typeof authorName>[0]): { by?: string } {
   const name = authorName(author);
@@ -64,7 +66,12 @@ export class Timeline {
   private status: TimelineState['status'] = 'unknown';
   private stopReason: string | null = null;
   private pending: string[] = [];
-  private usage: Usage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation: { ephemeral_5m_input_tokens: 0 } };
+  private usage: Usage = {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 0 },
+  };
   private lastEventId: string | null = null;
   private snapshot: TimelineState | null = null;
 
@@ -114,7 +121,13 @@ export class Timeline {
     this.lastEventId = event.id;
     switch (event.type) {
       case 'user.message':
-        this.items.push({ kind: 'user', id: event.id, text: textOf(event.content), at: event.processed_at, ...by(event.author) });
+        this.items.push({
+          kind: 'user',
+          id: event.id,
+          text: textOf(event.content),
+          at: event.processed_at,
+          ...by(event.author),
+        });
         break;
       case 'user.interrupt':
         this.items.push({ kind: 'interrupt', id: event.id, ...by(event.author) });
@@ -123,16 +136,30 @@ export class Timeline {
         const at = this.indexOf(event.tool_use_id);
         const tool = this.items[at];
         if (tool?.kind === 'tool') {
-          this.items[at] = { ...tool, confirmation: { result: event.result, message: event.deny_message ?? null, ...by(event.author) } };
+          this.items[at] = {
+            ...tool,
+            confirmation: { result: event.result, message: event.deny_message ?? null, ...by(event.author) },
+          };
         }
         this.pending = this.pending.filter((id) => id !== event.tool_use_id);
         break;
       }
       case 'user.custom_tool_result':
-        this.finishTool(event.custom_tool_use_id, textOf(event.content), event.is_error ?? false, event.processed_at);
+        this.finishTool(
+          event.custom_tool_use_id,
+          textOf(event.content),
+          event.is_error ?? false,
+          event.processed_at,
+        );
         break;
       case 'agent.message':
-        this.settle('agent', { kind: 'agent', id: event.id, text: textOf(event.content), live: false, at: event.processed_at });
+        this.settle('agent', {
+          kind: 'agent',
+          id: event.id,
+          text: textOf(event.content),
+          live: false,
+          at: event.processed_at,
+        });
         break;
       case 'agent.thinking':
         this.settle('thinking', { kind: 'thinking', id: event.id, text: event.thinking ?? '', live: false });
@@ -153,16 +180,36 @@ export class Timeline {
         });
         break;
       case 'agent.tool_result':
-        this.finishTool(event.tool_use_id, textOf(event.content), event.is_error ?? false, event.processed_at);
+        this.finishTool(
+          event.tool_use_id,
+          textOf(event.content),
+          event.is_error ?? false,
+          event.processed_at,
+        );
         break;
       case 'agent.mcp_tool_result':
-        this.finishTool(event.mcp_tool_use_id, textOf(event.content), event.is_error ?? false, event.processed_at);
+        this.finishTool(
+          event.mcp_tool_use_id,
+          textOf(event.content),
+          event.is_error ?? false,
+          event.processed_at,
+        );
         break;
       case 'agent.thread_context_compacted':
-        this.items.push({ kind: 'compaction', id: event.id, ...(event.summary ? { summary: event.summary } : {}) });
+        this.items.push({
+          kind: 'compaction',
+          id: event.id,
+          ...(event.summary ? { summary: event.summary } : {}),
+        });
         break;
       case 'session.error':
-        this.items.push({ kind: 'error', id: event.id, type: event.error.type, message: event.error.message, retry: event.error.retry_status.type });
+        this.items.push({
+          kind: 'error',
+          id: event.id,
+          type: event.error.type,
+          message: event.error.message,
+          retry: event.error.retry_status.type,
+        });
         break;
       case 'session.status_running':
         this.status = 'running';
@@ -170,7 +217,12 @@ export class Timeline {
         break;
       case 'session.status_rescheduled':
         this.status = 'rescheduling';
-        this.items.push({ kind: 'status', id: event.id, text: 'Rescheduled: the run will resume on a worker', tone: 'warn' });
+        this.items.push({
+          kind: 'status',
+          id: event.id,
+          text: 'Rescheduled: the run will resume on a worker',
+          tone: 'warn',
+        });
         break;
       case 'session.status_idle':
         this.status = 'idle';
@@ -178,7 +230,12 @@ export class Timeline {
         this.pending = event.stop_reason.type === 'requires_action' ? [...event.stop_reason.event_ids] : [];
         this.endPreviews();
         if (event.stop_reason.type !== 'end_turn' && event.stop_reason.type !== 'requires_action') {
-          this.items.push({ kind: 'status', id: event.id, text: `Stopped: ${event.stop_reason.type.replace(/_/g, ' ')}`, tone: 'warn' });
+          this.items.push({
+            kind: 'status',
+            id: event.id,
+            text: `Stopped: ${event.stop_reason.type.replace(/_/g, ' ')}`,
+            tone: 'warn',
+          });
         }
         break;
       case 'session.status_terminated':
@@ -201,7 +258,10 @@ export class Timeline {
           input_tokens: this.usage.input_tokens + u.input_tokens,
           output_tokens: this.usage.output_tokens + u.output_tokens,
           cache_read_input_tokens: this.usage.cache_read_input_tokens + u.cache_read_input_tokens,
-          cache_creation: { ephemeral_5m_input_tokens: (this.usage.cache_creation?.ephemeral_5m_input_tokens ?? 0) + u.cache_creation_input_tokens },
+          cache_creation: {
+            ephemeral_5m_input_tokens:
+              (this.usage.cache_creation?.ephemeral_5m_input_tokens ?? 0) + u.cache_creation_input_tokens,
+          },
         };
         this.items.push({ kind: 'usage', id: event.id, usage: u, ms, isError: event.is_error === true });
         break;
@@ -215,7 +275,12 @@ export class Timeline {
         });
         break;
       case 'session.egress_denied':
-        this.items.push({ kind: 'status', id: event.id, text: `Network request to ${event.host} blocked: ${event.reason}`, tone: 'warn' });
+        this.items.push({
+          kind: 'status',
+          id: event.id,
+          text: `Network request to ${event.host} blocked: ${event.reason}`,
+          tone: 'warn',
+        });
         break;
       case 'system.message':
         this.items.push({ kind: 'system', id: event.id, text: textOf(event.content) });
@@ -232,7 +297,10 @@ export class Timeline {
     const tool = this.items[index];
     if (tool?.kind !== 'tool') return;
     const exit = /\[exit code (-?\d+)\]/.exec(text);
-    this.items[index] = { ...tool, result: { text, isError, exitCode: exit ? Number(exit[1]) : isError ? null : 0, at } };
+    this.items[index] = {
+      ...tool,
+      result: { text, isError, exitCode: exit ? Number(exit[1]) : isError ? null : 0, at },
+    };
   }
 
   /** A run ended: previews that never got their durable event stay as they are, marked done. */
@@ -240,7 +308,8 @@ export class Timeline {
     for (const id of this.previews.keys()) {
       const at = this.indexOf(id);
       const item = this.items[at];
-      if (item && (item.kind === 'agent' || item.kind === 'thinking')) this.items[at] = { ...item, live: false };
+      if (item && (item.kind === 'agent' || item.kind === 'thinking'))
+        this.items[at] = { ...item, live: false };
     }
     this.previews.clear();
   }
@@ -250,7 +319,11 @@ export class Timeline {
       if (this.previews.has(delta.event.id) || this.seen.has(delta.event.id)) return;
       const kind = delta.event.type === 'agent.thinking' ? 'thinking' : 'agent';
       this.previews.set(delta.event.id, kind);
-      this.items.push(kind === 'agent' ? { kind, id: delta.event.id, text: '', live: true, at: new Date().toISOString() } : { kind, id: delta.event.id, text: '', live: true });
+      this.items.push(
+        kind === 'agent'
+          ? { kind, id: delta.event.id, text: '', live: true, at: new Date().toISOString() }
+          : { kind, id: delta.event.id, text: '', live: true },
+      );
       this.changed();
       return;
     }

@@ -2,7 +2,15 @@ import { useState } from 'react';
 import { sessions } from '../api.js';
 
 /** Sends a message (steering, when the agent is running) and interrupts a run. */
-export function Composer({ sessionId, running, terminated }: { sessionId: string; running: boolean; terminated: boolean }) {
+export function Composer({
+  sessionId,
+  running,
+  terminated,
+}: {
+  sessionId: string;
+  running: boolean;
+  terminated: boolean;
+}) {
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -39,7 +47,9 @@ export function Composer({ sessionId, running, terminated }: { sessionId: string
         void send();
       }}
     >
-      <label htmlFor="composer-text" className="sr-only">{running ? 'Message to steer the running agent' : 'Message'}</label>
+      <label htmlFor="composer-text" className="sr-only">
+        {running ? 'Message to steer the running agent' : 'Message'}
+      </label>
       <textarea
         id="composer-text"
         rows={2}
@@ -55,11 +65,19 @@ export function Composer({ sessionId, running, terminated }: { sessionId: string
       />
       <div className="composer-actions">
         {running ? (
-          <button type="button" className="danger" onClick={() => void interrupt()}>Interrupt</button>
+          <button type="button" className="danger" onClick={() => void interrupt()}>
+            Interrupt
+          </button>
         ) : null}
-        <button type="submit" className="primary" disabled={busy || !text.trim()}>Send</button>
+        <button type="submit" className="primary" disabled={busy || !text.trim()}>
+          Send
+        </button>
       </div>
-      {error ? <p className="form-error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { memo } from 'react';
+import { duration, tokens } from '../format.js';
 import { Markdown } from '../markdown.js';
 import type { Item } from '../timeline.js';
-import { duration, tokens } from '../format.js';
 import { ToolCard } from './tool-card.js';
 
 interface Props {
@@ -21,7 +21,11 @@ export const TimelineItem = memo(function TimelineItem({ item, pending, onConfir
       );
     case 'agent':
       return (
-        <li className={`msg msg-agent${item.live ? ' live' : ''}`} data-event-id={item.id} data-live={item.live ? 'true' : undefined}>
+        <li
+          className={`msg msg-agent${item.live ? ' live' : ''}`}
+          data-event-id={item.id}
+          data-live={item.live ? 'true' : undefined}
+        >
           <span className="who">Agent</span>
           <Markdown text={item.text} />
         </li>
@@ -42,14 +46,26 @@ export const TimelineItem = memo(function TimelineItem({ item, pending, onConfir
         </li>
       );
     case 'interrupt':
-      return <li className="mark warn" data-event-id={item.id}>Interrupted{item.by ? ` by ${item.by}` : ''}</li>;
+      return (
+        <li className="mark warn" data-event-id={item.id}>
+          Interrupted{item.by ? ` by ${item.by}` : ''}
+        </li>
+      );
     case 'status':
-      return <li className={`mark ${item.tone}`} data-event-id={item.id}>{item.text}</li>;
+      return (
+        <li className={`mark ${item.tone}`} data-event-id={item.id}>
+          {item.text}
+        </li>
+      );
     case 'error':
       return (
         <li className="mark error" data-event-id={item.id} role="alert">
           {item.type.replace(/_/g, ' ')}: {item.message}
-          {item.retry === 'retrying' ? ' — retrying' : item.retry === 'exhausted' ? ' — retries exhausted' : ''}
+          {item.retry === 'retrying'
+            ? ' — retrying'
+            : item.retry === 'exhausted'
+              ? ' — retries exhausted'
+              : ''}
         </li>
       );
     case 'compaction':
@@ -64,15 +80,28 @@ export const TimelineItem = memo(function TimelineItem({ item, pending, onConfir
     case 'usage':
       return (
         <li className={`usage${item.isError ? ' error' : ''}`} data-event-id={item.id}>
-          Model request{item.ms !== null ? ` · ${duration(item.ms)}` : ''} · {tokens(item.usage.input_tokens)} in · {tokens(item.usage.output_tokens)} out
-          {item.usage.cache_read_input_tokens ? ` · ${tokens(item.usage.cache_read_input_tokens)} cache read` : ''}
-          {item.usage.cache_creation_input_tokens ? ` · ${tokens(item.usage.cache_creation_input_tokens)} cache write` : ''}
+          Model request{item.ms !== null ? ` · ${duration(item.ms)}` : ''} · {tokens(item.usage.input_tokens)}{' '}
+          in · {tokens(item.usage.output_tokens)} out
+          {item.usage.cache_read_input_tokens
+            ? ` · ${tokens(item.usage.cache_read_input_tokens)} cache read`
+            : ''}
+          {item.usage.cache_creation_input_tokens
+            ? ` · ${tokens(item.usage.cache_creation_input_tokens)} cache write`
+            : ''}
           {item.isError ? ' · failed' : ''}
         </li>
       );
     case 'sandbox':
-      return <li className={`usage${item.isError ? ' error' : ''}`} data-event-id={item.id}>{item.text}</li>;
+      return (
+        <li className={`usage${item.isError ? ' error' : ''}`} data-event-id={item.id}>
+          {item.text}
+        </li>
+      );
     case 'system':
-      return <li className="mark info" data-event-id={item.id}>{item.text}</li>;
+      return (
+        <li className="mark info" data-event-id={item.id}>
+          {item.text}
+        </li>
+      );
   }
 });

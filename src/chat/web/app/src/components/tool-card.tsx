@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { ToolItem } from '../timeline.js';
 import { duration } from '../format.js';
+import type { ToolItem } from '../timeline.js';
 
 interface Props {
   item: ToolItem;
@@ -21,11 +21,16 @@ export function ToolCard({ item, pending, onConfirm }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const state = item.result
-    ? item.result.isError ? 'failed' : 'done'
-    : pending ? 'waiting for approval'
-    : item.confirmation?.result === 'deny' ? 'denied'
-    : item.custom ? 'waiting for the client'
-    : 'running';
+    ? item.result.isError
+      ? 'failed'
+      : 'done'
+    : pending
+      ? 'waiting for approval'
+      : item.confirmation?.result === 'deny'
+        ? 'denied'
+        : item.custom
+          ? 'waiting for the client'
+          : 'running';
   const ms = item.result ? Date.parse(item.result.at) - Date.parse(item.startedAt) : null;
 
   const confirm = async (result: 'allow' | 'deny') => {
@@ -41,9 +46,17 @@ export function ToolCard({ item, pending, onConfirm }: Props) {
   };
 
   return (
-    <details className={`tool-card tool-${state.replace(/ /g, '-')}`} open={open} onToggle={(e) => setOpen(e.currentTarget.open)} data-tool-use-id={item.id}>
+    <details
+      className={`tool-card tool-${state.replace(/ /g, '-')}`}
+      open={open}
+      onToggle={(e) => setOpen(e.currentTarget.open)}
+      data-tool-use-id={item.id}
+    >
       <summary>
-        <span className="tool-name">{item.server ? `${item.server} · ` : ''}{item.name}</span>
+        <span className="tool-name">
+          {item.server ? `${item.server} · ` : ''}
+          {item.name}
+        </span>
         <span className="tool-arg">{summaryOf(item.input)}</span>
         <span className="tool-state">
           {state}
@@ -57,7 +70,9 @@ export function ToolCard({ item, pending, onConfirm }: Props) {
         {item.output || item.result ? (
           <>
             <h3 className="io-label">Output</h3>
-            <pre className="tool-output" aria-live="off">{item.result ? item.result.text || item.output : item.output}</pre>
+            <pre className="tool-output" aria-live="off">
+              {item.result ? item.result.text || item.output : item.output}
+            </pre>
           </>
         ) : null}
         {item.confirmation ? (
@@ -76,16 +91,30 @@ export function ToolCard({ item, pending, onConfirm }: Props) {
               void confirm('deny');
             }}
           >
-            <p><strong>{item.name}</strong> needs your approval before it runs.</p>
+            <p>
+              <strong>{item.name}</strong> needs your approval before it runs.
+            </p>
             <div className="approval-row">
-              <button type="button" className="primary" disabled={busy} onClick={() => void confirm('allow')}>Approve</button>
+              <button type="button" className="primary" disabled={busy} onClick={() => void confirm('allow')}>
+                Approve
+              </button>
               <label className="grow">
                 <span className="sr-only">Reason for denying {item.name}</span>
-                <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason (optional)" />
+                <input
+                  value={reason}
+                  onChange={(e) => setReason(e.target.value)}
+                  placeholder="Reason (optional)"
+                />
               </label>
-              <button type="submit" className="danger" disabled={busy}>Deny</button>
+              <button type="submit" className="danger" disabled={busy}>
+                Deny
+              </button>
             </div>
-            {error ? <p className="form-error" role="alert">{error}</p> : null}
+            {error ? (
+              <p className="form-error" role="alert">
+                {error}
+              </p>
+            ) : null}
           </form>
         ) : null}
       </div>

@@ -14,7 +14,10 @@ export function NewSession() {
 
   useEffect(() => {
     const abort = new AbortController();
-    void Promise.all([listAll<Agent>('/agents', abort.signal), listAll<Environment>('/environments', abort.signal)])
+    void Promise.all([
+      listAll<Agent>('/agents', abort.signal),
+      listAll<Environment>('/environments', abort.signal),
+    ])
       .then(([a, e]) => {
         setAgents(a);
         setEnvs(e);
@@ -58,13 +61,19 @@ export function NewSession() {
         <label htmlFor="new-agent">Agent</label>
         <select id="new-agent" value={agent} onChange={(e) => setAgent(e.target.value)} required>
           {agents.map((a) => (
-            <option key={a.id} value={a.id}>{a.name}{a.description ? ` — ${a.description}` : ''}</option>
+            <option key={a.id} value={a.id}>
+              {a.name}
+              {a.description ? ` — ${a.description}` : ''}
+            </option>
           ))}
         </select>
         <label htmlFor="new-env">Environment</label>
         <select id="new-env" value={env} onChange={(e) => setEnv(e.target.value)}>
           {envs.map((e) => (
-            <option key={e.id} value={e.id}>{e.name}{e.threadhand?.provider ? ` (${e.threadhand.provider})` : ''}</option>
+            <option key={e.id} value={e.id}>
+              {e.name}
+              {e.threadhand?.provider ? ` (${e.threadhand.provider})` : ''}
+            </option>
           ))}
         </select>
         <label htmlFor="new-task">Task</label>
@@ -82,8 +91,14 @@ export function NewSession() {
           placeholder="What should the agent do?"
           required
         />
-        {error ? <p className="form-error" role="alert">{error}</p> : null}
-        <button type="submit" className="primary" disabled={busy || !task.trim() || !agent}>{busy ? 'Starting…' : 'Start session'}</button>
+        {error ? (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" className="primary" disabled={busy || !task.trim() || !agent}>
+          {busy ? 'Starting…' : 'Start session'}
+        </button>
       </form>
     </section>
   );

@@ -6,21 +6,33 @@ function useList<T>(path: string): { data: T[] | null; error: string | null } {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const abort = new AbortController();
-    listAll<T>(path, abort.signal).then(setData, (e: unknown) => !abort.signal.aborted && setError(e instanceof Error ? e.message : String(e)));
+    listAll<T>(path, abort.signal).then(
+      setData,
+      (e: unknown) => !abort.signal.aborted && setError(e instanceof Error ? e.message : String(e)),
+    );
     return () => abort.abort();
   }, [path]);
   return { data, error };
 }
 
 function Loading({ error, empty, what }: { error: string | null; empty: boolean | null; what: string }) {
-  if (error) return <p className="form-error" role="alert">Could not load {what}: {error}</p>;
+  if (error)
+    return (
+      <p className="form-error" role="alert">
+        Could not load {what}: {error}
+      </p>
+    );
   if (empty === null) return <p role="status">Loading…</p>;
   if (empty) return <p className="muted">No {what}.</p>;
   return null;
 }
 
 const toolName = (t: Record<string, unknown>): string =>
-  typeof t.name === 'string' ? t.name : typeof t.mcp_server_name === 'string' ? `mcp: ${t.mcp_server_name}` : String(t.type ?? 'tool');
+  typeof t.name === 'string'
+    ? t.name
+    : typeof t.mcp_server_name === 'string'
+      ? `mcp: ${t.mcp_server_name}`
+      : String(t.type ?? 'tool');
 
 export function AgentsView() {
   const { data, error } = useList<Agent>('/agents');
@@ -31,13 +43,31 @@ export function AgentsView() {
       <ul className="cards">
         {(data ?? []).map((a) => (
           <li key={a.id} className="card">
-            <h2>{a.name} <span className="muted small">v{a.version} · {a.threadhand?.source ?? 'api'}</span></h2>
+            <h2>
+              {a.name}{' '}
+              <span className="muted small">
+                v{a.version} · {a.threadhand?.source ?? 'api'}
+              </span>
+            </h2>
             {a.description ? <p>{a.description}</p> : null}
             <dl>
-              <dt>Id</dt><dd><code>{a.id}</code></dd>
-              <dt>Model</dt><dd>{a.model.id}{a.model.effort ? ` (effort ${a.model.effort.type})` : ''}</dd>
-              <dt>Tools</dt><dd>{a.tools.length ? a.tools.map(toolName).join(', ') : 'none'}</dd>
-              {a.mcp_servers.length ? (<><dt>MCP servers</dt><dd>{a.mcp_servers.map((s) => s.name).join(', ')}</dd></>) : null}
+              <dt>Id</dt>
+              <dd>
+                <code>{a.id}</code>
+              </dd>
+              <dt>Model</dt>
+              <dd>
+                {a.model.id}
+                {a.model.effort ? ` (effort ${a.model.effort.type})` : ''}
+              </dd>
+              <dt>Tools</dt>
+              <dd>{a.tools.length ? a.tools.map(toolName).join(', ') : 'none'}</dd>
+              {a.mcp_servers.length ? (
+                <>
+                  <dt>MCP servers</dt>
+                  <dd>{a.mcp_servers.map((s) => s.name).join(', ')}</dd>
+                </>
+              ) : null}
             </dl>
             {a.system ? (
               <details>
@@ -61,13 +91,29 @@ export function EnvironmentsView() {
       <ul className="cards">
         {(data ?? []).map((e) => (
           <li key={e.id} className="card">
-            <h2>{e.name} <span className="muted small">{e.threadhand?.source ?? 'api'}</span></h2>
+            <h2>
+              {e.name} <span className="muted small">{e.threadhand?.source ?? 'api'}</span>
+            </h2>
             {e.description ? <p>{e.description}</p> : null}
             <dl>
-              <dt>Id</dt><dd><code>{e.id}</code></dd>
-              <dt>Provider</dt><dd>{e.threadhand?.provider ?? 'unknown'}</dd>
-              <dt>Networking</dt><dd><code>{JSON.stringify(e.config.networking ?? null)}</code></dd>
-              <dt>Packages</dt><dd><code>{JSON.stringify(Object.fromEntries(Object.entries(e.config.packages ?? {}).filter(([k]) => k !== 'type')))}</code></dd>
+              <dt>Id</dt>
+              <dd>
+                <code>{e.id}</code>
+              </dd>
+              <dt>Provider</dt>
+              <dd>{e.threadhand?.provider ?? 'unknown'}</dd>
+              <dt>Networking</dt>
+              <dd>
+                <code>{JSON.stringify(e.config.networking ?? null)}</code>
+              </dd>
+              <dt>Packages</dt>
+              <dd>
+                <code>
+                  {JSON.stringify(
+                    Object.fromEntries(Object.entries(e.config.packages ?? {}).filter(([k]) => k !== 'type')),
+                  )}
+                </code>
+              </dd>
             </dl>
           </li>
         ))}
@@ -84,7 +130,9 @@ function VaultCredentials({ vault }: { vault: Vault }) {
       <Loading error={error} empty={data ? data.length === 0 : null} what="credentials" />
       <ul className="plain">
         {(data ?? []).map((c) => (
-          <li key={c.id}>{c.display_name ?? c.id} <span className="muted small">{c.auth.type.replace(/_/g, ' ')}</span></li>
+          <li key={c.id}>
+            {c.display_name ?? c.id} <span className="muted small">{c.auth.type.replace(/_/g, ' ')}</span>
+          </li>
         ))}
       </ul>
     </li>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ApiFailure, costOf, platformOf, type Session, sessions, threadUrlOf, totalTokens } from '../api.js';
-import { TimelineItem } from '../components/timeline-item.js';
 import { Composer } from '../components/composer.js';
+import { TimelineItem } from '../components/timeline-item.js';
 import { tokens } from '../format.js';
 import { openEventStream, type StreamState } from '../sse.js';
 import { Timeline, type TimelineState } from '../timeline.js';
@@ -28,7 +28,10 @@ export function SessionView({ id }: { id: string }) {
     };
     void (async () => {
       try {
-        const [s, history] = await Promise.all([sessions.get(id, abort.signal), sessions.events(id, abort.signal)]);
+        const [s, history] = await Promise.all([
+          sessions.get(id, abort.signal),
+          sessions.events(id, abort.signal),
+        ]);
         setSession(s);
         for (const event of history) timeline.applyEvent(event);
         setState(timeline.state());
@@ -42,11 +45,22 @@ export function SessionView({ id }: { id: string }) {
             publish();
           },
           onState: setConn,
-          onFatal: (status) => setError(status === 404 ? 'This session no longer exists.' : `The event stream was refused (HTTP ${status}).`),
+          onFatal: (status) =>
+            setError(
+              status === 404
+                ? 'This session no longer exists.'
+                : `The event stream was refused (HTTP ${status}).`,
+            ),
         });
       } catch (e) {
         if (abort.signal.aborted) return;
-        setError(e instanceof ApiFailure && e.status === 404 ? `No session ${id}.` : e instanceof Error ? e.message : String(e));
+        setError(
+          e instanceof ApiFailure && e.status === 404
+            ? `No session ${id}.`
+            : e instanceof Error
+              ? e.message
+              : String(e),
+        );
       }
     })();
     return () => {
@@ -62,13 +76,21 @@ export function SessionView({ id }: { id: string }) {
     window.addEventListener('scroll', onScroll, { passive: true });
     return () => window.removeEventListener('scroll', onScroll);
   }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follow the end of the timeline whenever it changes
   useLayoutEffect(() => {
     if (stick.current) endRef.current?.scrollIntoView({ block: 'end' });
   }, [state]);
 
   const confirm = useCallback(
     async (toolUseId: string, result: 'allow' | 'deny', reason?: string) => {
-      await sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: toolUseId, result, ...(reason ? { deny_message: reason } : {}) }]);
+      await sessions.send(id, [
+        {
+          type: 'user.tool_confirmation',
+          tool_use_id: toolUseId,
+          result,
+          ...(reason ? { deny_message: reason } : {}),
+        },
+      ]);
     },
     [id],
   );
@@ -77,7 +99,9 @@ export function SessionView({ id }: { id: string }) {
     return (
       <section>
         <h1>Session</h1>
-        <p className="form-error" role="alert">{error}</p>
+        <p className="form-error" role="alert">
+          {error}
+        </p>
         <a href="#/">Back to sessions</a>
       </section>
     );
@@ -86,31 +110,53 @@ export function SessionView({ id }: { id: string }) {
 
   const status = state.status === 'unknown' ? session.status : state.status;
   const url = threadUrlOf(session);
-  const statusText = status === 'idle' && state.stopReason ? `idle · ${state.stopReason.replace(/_/g, ' ')}` : status;
+  const statusText =
+    status === 'idle' && state.stopReason ? `idle · ${state.stopReason.replace(/_/g, ' ')}` : status;
 
   return (
     <section className="session" aria-labelledby="session-heading">
       <div className="session-head">
         <h1 id="session-heading">{session.title || session.id}</h1>
         <p className="meta">
-          <span className={`badge status-${status}`} data-testid="session-status">{statusText}</span>
+          <span className={`badge status-${status}`} data-testid="session-status">
+            {statusText}
+          </span>
           <span>{platformOf(session)}</span>
-          {url ? <a href={url} target="_blank" rel="noopener noreferrer">open thread</a> : null}
+          {url ? (
+            <a href={url} target="_blank" rel="noopener noreferrer">
+              open thread
+            </a>
+          ) : null}
           <span>agent {session.agent.name}</span>
           <span>env {session.environment_id}</span>
           <span>{tokens(totalTokens(state.usage))} tokens</span>
           {costOf(session) ? <span>{costOf(session)}</span> : null}
-          <span className={`conn conn-${conn}`} role="status">{conn === 'open' ? 'live' : conn}</span>
+          <span className={`conn conn-${conn}`} role="status">
+            {conn === 'open' ? 'live' : conn}
+          </span>
         </p>
       </div>
-      {error ? <p className="form-error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
       <ol className="timeline" aria-label="Timeline">
         {state.items.map((item) => (
-          <TimelineItem key={item.id} item={item} pending={item.kind === 'tool' && state.pending.includes(item.id)} onConfirm={confirm} />
+          <TimelineItem
+            key={item.id}
+            item={item}
+            pending={item.kind === 'tool' && state.pending.includes(item.id)}
+            onConfirm={confirm}
+          />
         ))}
       </ol>
       <div ref={endRef} />
-      <Composer sessionId={id} running={status === 'running' || status === 'rescheduling'} terminated={status === 'terminated'} />
+      <Composer
+        sessionId={id}
+        running={status === 'running' || status === 'rescheduling'}
+        terminated={status === 'terminated'}
+      />
     </section>
   );
 }

@@ -42,7 +42,8 @@ export function SessionsList() {
       (s) =>
         (status === 'all' || s.status === status) &&
         (door === 'all' || platformOf(s) === door) &&
-        (!q || [s.title ?? '', s.id, s.agent.name, s.environment_id].some((v) => v.toLowerCase().includes(q))),
+        (!q ||
+          [s.title ?? '', s.id, s.agent.name, s.environment_id].some((v) => v.toLowerCase().includes(q))),
     );
   }, [list, query, status, door]);
 
@@ -50,12 +51,19 @@ export function SessionsList() {
     <section aria-labelledby="sessions-heading">
       <div className="section-head">
         <h1 id="sessions-heading">Sessions</h1>
-        <a className="button primary" href="#/sessions/new">New session</a>
+        <a className="button primary" href="#/sessions/new">
+          New session
+        </a>
       </div>
-      <div className="filters" role="search">
+      <search className="filters">
         <label>
           Search
-          <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Title, id, agent" />
+          <input
+            type="search"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            placeholder="Title, id, agent"
+          />
         </label>
         <label>
           Status
@@ -72,29 +80,45 @@ export function SessionsList() {
           <select value={door} onChange={(e) => setDoor(e.target.value)}>
             <option value="all">All</option>
             {doors.map((d) => (
-              <option key={d} value={d}>{d}</option>
+              <option key={d} value={d}>
+                {d}
+              </option>
             ))}
           </select>
         </label>
-      </div>
-      {error ? <p className="form-error" role="alert">Could not load sessions: {error}</p> : null}
+      </search>
+      {error ? (
+        <p className="form-error" role="alert">
+          Could not load sessions: {error}
+        </p>
+      ) : null}
       {list === null ? <p role="status">Loading…</p> : null}
-      {list !== null && shown.length === 0 ? <p className="muted">{list.length === 0 ? 'No sessions yet. Start one with “New session”.' : 'No session matches.'}</p> : null}
+      {list !== null && shown.length === 0 ? (
+        <p className="muted">
+          {list.length === 0 ? 'No sessions yet. Start one with “New session”.' : 'No session matches.'}
+        </p>
+      ) : null}
       <ul className="session-list" aria-label="Sessions">
         {shown.map((s) => {
           const url = threadUrlOf(s);
           return (
             <li key={s.id} className="session-row" data-session-id={s.id}>
-              <a className="session-title" href={`#/sessions/${encodeURIComponent(s.id)}`}>{s.title || s.id}</a>
+              <a className="session-title" href={`#/sessions/${encodeURIComponent(s.id)}`}>
+                {s.title || s.id}
+              </a>
               <span className={`badge status-${s.status}`}>{statusLabel(s)}</span>
               <span className="meta">
                 <span title="Front door">{platformOf(s)}</span>
                 {url ? (
-                  <a href={url} target="_blank" rel="noopener noreferrer">thread</a>
+                  <a href={url} target="_blank" rel="noopener noreferrer">
+                    thread
+                  </a>
                 ) : null}
                 <span title="Agent">{s.agent.name}</span>
                 <span title="Environment">{s.environment_id}</span>
-                <span title={`Created ${new Date(s.created_at).toLocaleString()}`}>{age(s.created_at, now)} ago</span>
+                <span title={`Created ${new Date(s.created_at).toLocaleString()}`}>
+                  {age(s.created_at, now)} ago
+                </span>
                 <span title="Tokens (input + output + cache)">{tokens(totalTokens(s.usage))} tokens</span>
                 {costOf(s) ? <span title="Cost">{costOf(s)}</span> : null}
               </span>
