@@ -227,6 +227,8 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
     const key = `tool:${tool.toolUseId}`;
     const record = await get(key);
     if (record.ts && record.revision === tool.revision) return;
+    // The view changes while the call is in flight: record the revision that was drawn.
+    const revision = tool.revision;
     const args = { text: toolCardFallback(tool), blocks: toolCardBlocks(tool, target.sessionId) };
     if (!record.ts) {
       const res = await call('chat.postMessage', { thread_ts: target.threadTs, ...args });
@@ -235,7 +237,7 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
     } else {
       await call('chat.update', { ts: record.ts, ...args });
     }
-    record.revision = tool.revision;
+    record.revision = revision;
     await save(key, record);
     visible();
   };
