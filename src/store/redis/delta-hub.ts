@@ -16,11 +16,12 @@ type Listener = (delta: TaggedDelta) => void;
  */
 export function createDeltaHub(base: Redis, logger: Logger) {
   let subscriber: Redis | undefined;
+  let subscriberReady: Promise<void> | undefined;
   const listeners = new Map<string, Set<Listener>>();
 
   function connection(): Redis {
     if (subscriber) return subscriber;
-    const sub = base.duplicate({ maxRetriesPerRequest: null });
+    const sub = base.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
     sub.on('error', (error: Error) => logger.warn({ err: error }, 'redis delta subscriber error'));
     sub.on('message', (channel: string, message: string) => {
       const set = listeners.get(channel);
@@ -35,6 +36,11 @@ export function createDeltaHub(base: Redis, logger: Logger) {
       for (const listener of set) listener(tagged);
     });
     subscriber = sub;
+    // SUBSCRIBE before ioredis's ready check (INFO) has run breaks that check; wait for ready.
+    subscriberReady = new Promise<void>((resolve) => {
+      if (sub.status === 'ready') resolve();
+      else sub.once('ready', () => resolve());
+    });
     return sub;
   }
 
@@ -46,7 +52,9 @@ export function createDeltaHub(base: Redis, logger: Logger) {
         set = new Set();
         listeners.set(channel, set);
         set.add(listener);
-        await connection().subscribe(channel);
+        const sub = connection();
+        await subscriberReady;
+        await sub.subscribe(channel);
       } else {
         set.add(listener);
       }
@@ -64,6 +72,7 @@ export function createDeltaHub(base: Redis, logger: Logger) {
       listeners.clear();
       subscriber?.disconnect();
       subscriber = undefined;
+      subscriberReady = undefined;
     },
   };
 }

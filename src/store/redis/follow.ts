@@ -64,7 +64,7 @@ function entrySeq(id: string): number {
 export async function* followStream(options: StreamFollowOptions): AsyncGenerator<LogItem> {
   const { redis, keys, sessionId, signal } = options;
   const streamKey = keys.stream(sessionId);
-  const connection = redis.duplicate({ maxRetriesPerRequest: null });
+  const connection = redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
   connection.on('error', () => {}); // surfaced through the pending XREAD
   const untrack = options.track(connection);
   const waker = createWaker();

@@ -55,6 +55,8 @@ function safeUrl(url: string): string {
 export async function createRedisStores(options: RedisStoresOptions): Promise<Stores> {
   const logger = options.logger ?? silentLogger();
   const keys = redisKeys(options.prefix);
+  // Duplicated connections (followers, pub/sub, BullMQ) override lazyConnect: a lazily
+  // connecting subscriber can enter subscriber mode before ioredis's ready check (INFO) runs.
   const redis = new Redis(options.url, {
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 5000,

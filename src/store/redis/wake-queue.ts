@@ -39,7 +39,7 @@ interface WakeData {
 export function createRedisWakeQueue(options: RedisWakeQueueOptions): WakeQueue {
   const { logger } = options;
   // BullMQ needs `maxRetriesPerRequest: null` on the connections its workers block on.
-  const producerConnection = options.redis.duplicate({ maxRetriesPerRequest: null });
+  const producerConnection = options.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
   producerConnection.on('error', (error: Error) => logger.warn({ err: error }, 'redis wake queue error'));
   const queue = new Queue<WakeData>(QUEUE_NAME, {
     connection: producerConnection,
@@ -70,7 +70,7 @@ export function createRedisWakeQueue(options: RedisWakeQueueOptions): WakeQueue 
 
     consume(handler, consumeOptions) {
       if (closing) throw new Error('the wake queue is closed');
-      const connection = options.redis.duplicate({ maxRetriesPerRequest: null });
+      const connection = options.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
       connection.on('error', (error: Error) => logger.warn({ err: error }, 'redis wake worker error'));
       const worker = new Worker<WakeData>(
         QUEUE_NAME,
