@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { E2BSandboxProvider } from '../../src/sandbox/e2b/index.js';
+import { type E2BSandboxProvider, kvSandboxRecord } from '../../src/sandbox/e2b/index.js';
+import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import { type FakeE2B, startFakeE2B } from '../fakes/e2b/index.js';
 import { e2bEnvironment, fileSandboxRecord, makeE2BProvider, newSessionId, waitFor } from './e2b-helpers.js';
 
@@ -99,6 +100,27 @@ describe('E2B sandbox lifecycle', () => {
     expect(second.provisionCount()).toBe(0);
     expect(events).toEqual([{ type: 'reconnected', sessionId: id, sandboxId }]);
     expect((await sandbox.readFile('from-first.txt')).toString()).toBe('one');
+  });
+
+  it('records the id in the KV store, so a restarted process reconnects and a destroy forgets it', async () => {
+    const stores = createSqliteStores({ dir: stateDir });
+    try {
+      const id = newSessionId();
+      const { provider: first } = provider(kvSandboxRecord(stores.kv));
+      await (await first.get(id, e2bEnvironment())).writeFile('kv.txt', 'via kv');
+      const sandboxId = first.sandboxIdOf(id);
+      expect(await stores.kv.get(`e2b:sandbox:${id}`)).toBe(sandboxId);
+      await first.close();
+
+      const { provider: second } = provider(kvSandboxRecord(stores.kv));
+      const sandbox = await second.get(id, e2bEnvironment());
+      expect(second.sandboxIdOf(id)).toBe(sandboxId);
+      expect((await sandbox.readFile('kv.txt')).toString()).toBe('via kv');
+      await second.destroy(id);
+      expect(await stores.kv.get(`e2b:sandbox:${id}`)).toBeUndefined();
+    } finally {
+      await stores.close();
+    }
   });
 
   it('does not idle-pause a sandbox that another replica has taken over', async () => {
