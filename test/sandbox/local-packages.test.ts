@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvironmentConfig } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/logging.js';
-import { checkSandboxPrerequisites } from '../../src/sandbox/local/doctor.js';
+import { checkBwrapWorks, checkSandboxPrerequisites } from '../../src/sandbox/local/doctor.js';
 import { createLocalSandboxProvider } from '../../src/sandbox/local/provider.js';
 import { type FakeRegistries, startFakeRegistries } from './package-registries.js';
 
@@ -112,12 +112,19 @@ describe('environment packages (local provider)', () => {
 });
 
 describe('checkSandboxPrerequisites', () => {
-  it('reports bwrap, socat and rg as present on this host', () => {
+  it('reports bwrap (and that it can sandbox), socat and rg as present on this host', () => {
     expect(checkSandboxPrerequisites()).toEqual([
       { name: 'bwrap', ok: true, fix: '' },
+      { name: 'bwrap sandbox', ok: true, fix: '' },
       { name: 'socat', ok: true, fix: '' },
       { name: 'rg', ok: true, fix: '' },
     ]);
+  });
+
+  it('explains when bwrap exists but cannot create namespaces', () => {
+    const check = checkBwrapWorks('/bin/false');
+    expect(check.ok).toBe(false);
+    expect(check.fix).toMatch(/cannot create the sandbox's namespaces.*provider: e2b/);
   });
 
   it('names the apt command for a missing tool', () => {

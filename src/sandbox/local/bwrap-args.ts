@@ -68,7 +68,7 @@ export interface BwrapSpec {
 let systemArgsCache: string[] | undefined;
 
 /** Read-only system directories; merged-/usr symlinks are recreated as symlinks. */
-function systemArgs(): string[] {
+export function systemArgs(): string[] {
   if (systemArgsCache) return systemArgsCache;
   const args = ['--ro-bind', '/usr', '/usr'];
   for (const dir of SYSTEM_DIRS) {

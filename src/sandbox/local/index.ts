@@ -1,3 +1,8 @@
 export { ENV_PACKAGES_DIR, PROXY_PORT } from './bwrap-args.js';
-export { checkSandboxPrerequisites, findExecutable, type PrerequisiteCheck } from './doctor.js';
+export {
+  checkBwrapWorks,
+  checkSandboxPrerequisites,
+  findExecutable,
+  type PrerequisiteCheck,
+} from './doctor.js';
 export { createLocalSandboxProvider, type LocalSandboxProviderOptions } from './provider.js';
