@@ -90,6 +90,17 @@ describe('web console session controls', { timeout: 60_000 }, () => {
     await page.getByText('Counted to five.').waitFor();
     expect(await card.getAttribute('data-tool-use-id')).toMatch(/^sevt_/);
     await shot(page, 'tool-card-done');
+
+    // The trace puts the run, both model requests and the tool call on one time axis.
+    await page.getByRole('button', { name: 'Trace' }).click();
+    const rows = page.locator('table.trace tbody tr');
+    await expect
+      .poll(() => rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-span-kind'))))
+      .toEqual(['run', 'model', 'tool', 'model']);
+    expect(await page.locator('tr[data-span-kind="tool"] th').textContent()).toContain('count');
+    await shot(page, 'trace');
+    await page.getByRole('button', { name: 'Timeline' }).click();
+    await page.getByText('Counted to five.').waitFor();
     await context.close();
   });
 

@@ -42,6 +42,8 @@ export interface TimelineState {
   pending: string[];
   usage: Usage;
   lastEventId: string | null;
+  /** Durable events in log order (for the trace). */
+  events: readonly SessionEvent[];
 }
 
 const textOf = (content: ReadonlyArray<{ type: string; text?: string }> | undefined): string =>
@@ -73,6 +75,7 @@ export class Timeline {
     cache_creation: { ephemeral_5m_input_tokens: 0 },
   };
   private lastEventId: string | null = null;
+  private events: SessionEvent[] = [];
   private snapshot: TimelineState | null = null;
 
   state(): TimelineState {
@@ -83,6 +86,7 @@ export class Timeline {
       pending: this.pending,
       usage: this.usage,
       lastEventId: this.lastEventId,
+      events: this.events,
     };
     return this.snapshot;
   }
@@ -119,6 +123,7 @@ export class Timeline {
     if (this.seen.has(event.id)) return false;
     this.seen.add(event.id);
     this.lastEventId = event.id;
+    this.events = [...this.events, event];
     switch (event.type) {
       case 'user.message':
         this.items.push({

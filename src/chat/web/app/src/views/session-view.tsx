@@ -2,6 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import { ApiFailure, costOf, platformOf, type Session, sessions, threadUrlOf, totalTokens } from '../api.js';
 import { Composer } from '../components/composer.js';
 import { TimelineItem } from '../components/timeline-item.js';
+import { Trace } from '../components/trace.js';
 import { tokens } from '../format.js';
 import { openEventStream, type StreamState } from '../sse.js';
 import { Timeline, type TimelineState } from '../timeline.js';
@@ -12,6 +13,7 @@ export function SessionView({ id }: { id: string }) {
   const [state, setState] = useState<TimelineState | null>(null);
   const [conn, setConn] = useState<StreamState>('connecting');
   const [error, setError] = useState<string | null>(null);
+  const [view, setView] = useState<'timeline' | 'trace'>('timeline');
   const endRef = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
@@ -141,16 +143,29 @@ export function SessionView({ id }: { id: string }) {
           {error}
         </p>
       ) : null}
-      <ol className="timeline" aria-label="Timeline">
-        {state.items.map((item) => (
-          <TimelineItem
-            key={item.id}
-            item={item}
-            pending={item.kind === 'tool' && state.pending.includes(item.id)}
-            onConfirm={confirm}
-          />
-        ))}
-      </ol>
+      <fieldset className="view-tabs">
+        <legend className="sr-only">View</legend>
+        <button type="button" aria-pressed={view === 'timeline'} onClick={() => setView('timeline')}>
+          Timeline
+        </button>
+        <button type="button" aria-pressed={view === 'trace'} onClick={() => setView('trace')}>
+          Trace
+        </button>
+      </fieldset>
+      {view === 'trace' ? (
+        <Trace events={state.events} />
+      ) : (
+        <ol className="timeline" aria-label="Timeline">
+          {state.items.map((item) => (
+            <TimelineItem
+              key={item.id}
+              item={item}
+              pending={item.kind === 'tool' && state.pending.includes(item.id)}
+              onConfirm={confirm}
+            />
+          ))}
+        </ol>
+      )}
       <div ref={endRef} />
       <Composer
         sessionId={id}
