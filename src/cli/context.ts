@@ -40,11 +40,16 @@ export function asCliError(error: unknown): unknown {
     return new CliError(`Invalid configuration:\n${error.message}`, EXIT.config);
   }
   // main.ts is imported lazily (it pulls in every front door), so match its error by name.
-  if (error instanceof Error && error.name === 'ConfigurationError') return new CliError(error.message, EXIT.config);
+  if (error instanceof Error && error.name === 'ConfigurationError')
+    return new CliError(error.message, EXIT.config);
   return error;
 }
 
-export async function openThreadhand(io: CliIo, globals: GlobalOptions, options: OpenOptions): Promise<Threadhand> {
+export async function openThreadhand(
+  io: CliIo,
+  globals: GlobalOptions,
+  options: OpenOptions,
+): Promise<Threadhand> {
   const checked = parseEnv(io.env, { requireModel: options.role !== 'front' });
   if (!checked.ok) throw new CliError(checked.problems.join('\n'), EXIT.config);
   const { createThreadhand } = await import('../main.js');

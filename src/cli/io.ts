@@ -56,7 +56,11 @@ export function processIo(): CliIo {
     stdinIsTTY: Boolean(process.stdin.isTTY),
     env: process.env,
     async prompt(question) {
-      const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
+      const rl = createInterface({
+        input: process.stdin,
+        output: process.stdout,
+        terminal: Boolean(process.stdin.isTTY),
+      });
       const abort = new AbortController();
       rl.on('SIGINT', () => abort.abort());
       try {

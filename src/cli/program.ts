@@ -28,7 +28,9 @@ function packageVersion(): string {
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command()
     .name('threadhand')
-    .description('Self-hosted runtime for long-running Claude agents: run tasks, inspect sessions, serve Slack/Discord/web.')
+    .description(
+      'Self-hosted runtime for long-running Claude agents: run tasks, inspect sessions, serve Slack/Discord/web.',
+    )
     .version(packageVersion(), '-V, --version')
     .option('--agents-dir <dir>', 'directory of agent YAML files (default THREADHAND_AGENTS_DIR or ./agents)')
     .option('--data-dir <dir>', 'where sessions are stored (default THREADHAND_DATA_DIR or ./.threadhand)')
@@ -56,10 +58,16 @@ Reference: docs/cli.md (commands) and docs/agents.md (agent and environment YAML
   registerDiscord(program, io, setExit);
   for (const command of program.commands) {
     command.exitOverride();
-    command.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+    command.configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    });
     for (const sub of command.commands) {
       sub.exitOverride();
-      sub.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+      sub.configureOutput({
+        writeOut: (s) => void io.stdout.write(s),
+        writeErr: (s) => void io.stderr.write(s),
+      });
     }
   }
   return program;
@@ -86,7 +94,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     }
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`threadhand: ${message}\n`);
-    if (io.env.THREADHAND_LOG_LEVEL === 'debug' && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    if (io.env.THREADHAND_LOG_LEVEL === 'debug' && error instanceof Error && error.stack)
+      io.stderr.write(`${error.stack}\n`);
     else io.stderr.write('(set THREADHAND_LOG_LEVEL=debug for details)\n');
     return EXIT.failed;
   }

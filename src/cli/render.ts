@@ -3,10 +3,11 @@
  * streams, one line per tool call, a spinner while the model or a tool works (TTY only),
  * usage and cost when the turn ends. Pure over its `write` function, so it is unit-testable.
  */
-import { emptyUsage } from '../chat/core/view.js';
-import { formatUsage } from '../chat/core/usage.js';
+
 import { summarizeToolInput, truncate } from '../chat/core/summary.js';
 import type { UsageTotals } from '../chat/core/types.js';
+import { formatUsage } from '../chat/core/usage.js';
+import { emptyUsage } from '../chat/core/view.js';
 import type { SessionEvent, StopReason } from '../events/schema.js';
 import type { LogItem } from '../store/types.js';
 import { createSpinner, type Spinner, type Style } from './style.js';
@@ -36,6 +37,8 @@ export interface SessionRenderer {
 interface ToolCall {
   label: string;
   startedAt: string;
+  /** Custom tools wait for a person, not for work: no spinner. */
+  custom?: boolean;
 }
 
 function resultText(content: { type: string; text?: string }[] | undefined): string {
@@ -87,8 +90,13 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
     if (!atLineStart) out('\n');
     out(`${text}\n`);
   };
-  const busy = (label: string) => {
-    if (options.tty) spinner.start(label);
+  /** What the spinner says while nothing is being written (model thinking, a tool running). */
+  let busyLabel: string | undefined;
+  const busy = (label: string | undefined) => {
+    busyLabel = label;
+    if (!options.tty) return;
+    if (label) spinner.start(label);
+    else spinner.stop();
   };
 
   function toolStarted(id: string, label: string, at: string) {
@@ -96,19 +104,28 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
     busy(label);
   }
 
-  function toolFinished(id: string, at: string, content: { type: string; text?: string }[] | undefined, isError: boolean) {
+  function toolFinished(
+    id: string,
+    at: string,
+    content: { type: string; text?: string }[] | undefined,
+    isError: boolean,
+  ) {
     const call = tools.get(id);
     tools.delete(id);
+    busyLabel = [...tools.values()].filter((t) => !t.custom).at(-1)?.label;
     const text = resultText(content);
     const took = call ? seconds(call.startedAt, at) : '';
     const detail = isError
       ? style.red(truncate(text.split('\n')[0] ?? 'failed', 100))
-      : style.dim(text ? `${text.split('\n').length} line${text.split('\n').length === 1 ? '' : 's'}` : 'no output');
+      : style.dim(
+          text ? `${text.split('\n').length} line${text.split('\n').length === 1 ? '' : 's'}` : 'no output',
+        );
     const mark = isError ? style.red('✗') : style.green('✓');
     line(`${mark} ${call?.label ?? id}  ${detail}${took ? style.dim(` · ${took}`) : ''}`);
   }
 
   function finishMessage(text: string) {
+    busyLabel = undefined;
     const preview = previews.shift();
     if (!preview) out(text);
     else if (text.startsWith(preview.text)) out(text.slice(preview.text.length));
@@ -116,7 +133,12 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
     if (!atLineStart) out('\n');
   }
 
-  function addUsage(u: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number }) {
+  function addUsage(u: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_input_tokens: number;
+    cache_creation_input_tokens: number;
+  }) {
     for (const totals of [usage, turnUsage]) {
       totals.input_tokens += u.input_tokens;
       totals.output_tokens += u.output_tokens;
@@ -136,7 +158,13 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
         break;
       case 'user.tool_confirmation':
         if (options.showUserEvents) {
-          line(style.dim(event.result === 'allow' ? '  approved' : `  denied${event.deny_message ? `: ${event.deny_message}` : ''}`));
+          line(
+            style.dim(
+              event.result === 'allow'
+                ? '  approved'
+                : `  denied${event.deny_message ? `: ${event.deny_message}` : ''}`,
+            ),
+          );
         }
         break;
       case 'user.custom_tool_result':
@@ -146,6 +174,7 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
         finishMessage(resultText(event.content));
         break;
       case 'agent.thinking': {
+        busyLabel = undefined;
         const first = [...thinkingPreviews][0];
         if (first) thinkingPreviews.delete(first);
         const text = (event.thinking ?? '').replace(/\s+/g, ' ').trim();
@@ -153,20 +182,26 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
         break;
       }
       case 'agent.tool_use': {
-        const label = `${style.bold(event.name)} ${summarizeToolInput(event.name, event.input, 80)}`.trimEnd();
+        const label =
+          `${style.bold(event.name)} ${summarizeToolInput(event.name, event.input, 80)}`.trimEnd();
         toolStarted(event.id, label, event.processed_at);
-        if (event.evaluated_permission === 'ask') line(`${style.yellow('?')} ${label}  ${style.yellow('needs approval')}`);
+        if (event.evaluated_permission === 'ask')
+          line(`${style.yellow('?')} ${label}  ${style.yellow('needs approval')}`);
         break;
       }
       case 'agent.mcp_tool_use': {
-        const label = `${style.bold(`${event.mcp_server_name}/${event.name}`)} ${summarizeToolInput(event.name, event.input, 80)}`.trimEnd();
+        const label =
+          `${style.bold(`${event.mcp_server_name}/${event.name}`)} ${summarizeToolInput(event.name, event.input, 80)}`.trimEnd();
         toolStarted(event.id, label, event.processed_at);
-        if (event.evaluated_permission === 'ask') line(`${style.yellow('?')} ${label}  ${style.yellow('needs approval')}`);
+        if (event.evaluated_permission === 'ask')
+          line(`${style.yellow('?')} ${label}  ${style.yellow('needs approval')}`);
         break;
       }
       case 'agent.custom_tool_use': {
-        const label = `${style.bold(event.name)} ${summarizeToolInput(event.name, event.input, 80)}`.trimEnd();
-        tools.set(event.id, { label, startedAt: event.processed_at });
+        const label =
+          `${style.bold(event.name)} ${summarizeToolInput(event.name, event.input, 80)}`.trimEnd();
+        tools.set(event.id, { label, startedAt: event.processed_at, custom: true });
+        busyLabel = undefined;
         line(`${style.magenta('⚙')} ${label}  ${style.magenta('custom tool: waiting for its result')}`);
         break;
       }
@@ -198,7 +233,7 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
         addUsage(event.model_usage);
         break;
       case 'session.status_idle': {
-        spinner.stop();
+        busy(undefined);
         if (event.stop_reason.type === 'requires_action') break;
         const label = stopReasonLabel(event.stop_reason);
         const colour = event.stop_reason.type === 'end_turn' ? style.dim : style.yellow;
@@ -229,6 +264,8 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
     handle(item) {
       if (item.kind === 'event') {
         handleEvent(item.event);
+        // A line written while the model or a tool works removed the spinner: bring it back.
+        if (options.tty && busyLabel && !spinner.active) spinner.start(busyLabel);
         return;
       }
       const delta = item.delta;
@@ -244,6 +281,7 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
       }
       const preview = previews.find((p) => p.id === delta.event_id);
       if (preview) {
+        busyLabel = undefined;
         preview.text += delta.delta.content.text;
         out(delta.delta.content.text);
       } else if (tools.has(delta.event_id) && options.tty) {

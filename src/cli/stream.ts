@@ -25,7 +25,10 @@ export interface StreamSessionOptions {
   json?: boolean;
 }
 
-export type PendingEvent = Extract<SessionEvent, { type: 'agent.tool_use' | 'agent.mcp_tool_use' | 'agent.custom_tool_use' }>;
+export type PendingEvent = Extract<
+  SessionEvent,
+  { type: 'agent.tool_use' | 'agent.mcp_tool_use' | 'agent.custom_tool_use' }
+>;
 
 export interface StreamOutcome {
   stop: StopReason | { type: 'terminated' } | { type: 'detached' };
@@ -50,9 +53,15 @@ export function pendingHint(sessionId: string, pending: PendingEvent[]): string 
   for (const e of pending) {
     const what = `${e.name} ${summarizeToolInput(e.name, e.input, 60)}`.trim();
     if (e.type === 'agent.custom_tool_use') {
-      lines.push(`  custom tool ${what}`, `    threadhand sessions respond ${sessionId} ${e.id} --result "<result text>" [--error]`);
+      lines.push(
+        `  custom tool ${what}`,
+        `    threadhand sessions respond ${sessionId} ${e.id} --result "<result text>" [--error]`,
+      );
     } else {
-      lines.push(`  approve ${what}`, `    threadhand sessions respond ${sessionId} ${e.id} --allow   (or --deny "<why>")`);
+      lines.push(
+        `  approve ${what}`,
+        `    threadhand sessions respond ${sessionId} ${e.id} --allow   (or --deny "<why>")`,
+      );
     }
   }
   return lines.join('\n');
@@ -65,7 +74,10 @@ async function ask(options: StreamSessionOptions, pending: PendingEvent[]): Prom
     if (e.type === 'agent.custom_tool_use') {
       // The card shows the input cut to one line; a person answering needs all of it.
       const input = JSON.stringify(e.input);
-      if (input.length > 80) io.stdout.write(`${style.dim('  input:')} ${JSON.stringify(e.input, null, 2).replace(/\n/g, '\n  ')}\n`);
+      if (input.length > 80)
+        io.stdout.write(
+          `${style.dim('  input:')} ${JSON.stringify(e.input, null, 2).replace(/\n/g, '\n  ')}\n`,
+        );
       const text = await io.prompt(`Result for ${e.name} (start with "!" to report an error): `);
       const isError = text.startsWith('!');
       answers.push({
@@ -76,12 +88,19 @@ async function ask(options: StreamSessionOptions, pending: PendingEvent[]): Prom
       });
     } else {
       const what = `${e.name} ${summarizeToolInput(e.name, e.input, 200)}`.trim();
-      const answer = (await io.prompt(`${style.yellow('?')} Allow ${style.bold(what)}? [y/N] `)).trim().toLowerCase();
+      const answer = (await io.prompt(`${style.yellow('?')} Allow ${style.bold(what)}? [y/N] `))
+        .trim()
+        .toLowerCase();
       if (answer === 'y' || answer === 'yes') {
         answers.push({ type: 'user.tool_confirmation', tool_use_id: e.id, result: 'allow' });
       } else {
         const why = (await io.prompt('Tell the agent why (optional): ')).trim();
-        answers.push({ type: 'user.tool_confirmation', tool_use_id: e.id, result: 'deny', deny_message: why || null });
+        answers.push({
+          type: 'user.tool_confirmation',
+          tool_use_id: e.id,
+          result: 'deny',
+          deny_message: why || null,
+        });
       }
     }
   }
@@ -108,8 +127,13 @@ export async function streamSession(options: StreamSessionOptions): Promise<Stre
   const stopListening = io.onInterrupt(interrupt);
   const seen = new Map<string, PendingEvent>();
   try {
-    const items = log.follow(sessionId, { after: options.after, deltas: !options.json, signal: detach.signal });
-    if (options.send && options.send.length > 0) await runtime.send(sessionId, options.send, { platform: 'cli', user_id: 'cli' });
+    const items = log.follow(sessionId, {
+      after: options.after,
+      deltas: !options.json,
+      signal: detach.signal,
+    });
+    if (options.send && options.send.length > 0)
+      await runtime.send(sessionId, options.send, { platform: 'cli', user_id: 'cli' });
     for await (const item of items) {
       if (item.kind === 'delta') {
         renderer.handle(item);
@@ -119,9 +143,11 @@ export async function streamSession(options: StreamSessionOptions): Promise<Stre
       if (options.json) io.stdout.write(`${JSON.stringify(event)}\n`);
       else renderer.handle(item);
       if (isPending(event)) seen.set(event.id, event);
-      if (event.type === 'session.status_terminated') return { stop: { type: 'terminated' }, interrupted, pending: [] };
+      if (event.type === 'session.status_terminated')
+        return { stop: { type: 'terminated' }, interrupted, pending: [] };
       if (event.type !== 'session.status_idle') continue;
-      if (event.stop_reason.type !== 'requires_action') return { stop: event.stop_reason, interrupted, pending: [] };
+      if (event.stop_reason.type !== 'requires_action')
+        return { stop: event.stop_reason, interrupted, pending: [] };
 
       const ids = event.stop_reason.event_ids;
       if (ids.some((id) => !seen.has(id))) {
@@ -133,7 +159,8 @@ export async function streamSession(options: StreamSessionOptions): Promise<Stre
         const answers = await ask(options, pending);
         await runtime.send(sessionId, answers, { platform: 'cli', user_id: 'cli' });
       } catch (error) {
-        if (error instanceof PromptInterrupted) return { stop: event.stop_reason, interrupted: true, pending };
+        if (error instanceof PromptInterrupted)
+          return { stop: event.stop_reason, interrupted: true, pending };
         throw error;
       }
     }

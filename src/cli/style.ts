@@ -62,7 +62,9 @@ export function createSpinner(write: (s: string) => void, style: Style, interval
   };
   return {
     start(next) {
-      label = next;
+      // Plain text: the line is cut to the terminal width, which escape codes would distort.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escape codes is the point
+      label = next.replace(/\x1b\[[0-9;]*m/g, '');
       extra = '';
       if (!timer) {
         since = Date.now();

@@ -33,7 +33,15 @@ export function createYamlCatalog(options: Omit<CatalogOptions, 'resources'>): C
   const agents = new Map<string, AgentRecord>(
     options.agents.map((config) => [
       config.name,
-      { id: config.name, version: 1, source: 'yaml', config, created_at: at, updated_at: at, archived_at: null },
+      {
+        id: config.name,
+        version: 1,
+        source: 'yaml',
+        config,
+        created_at: at,
+        updated_at: at,
+        archived_at: null,
+      },
     ]),
   );
   const environments = new Map<string, EnvironmentRecord>(

@@ -35,7 +35,10 @@ export const EnvSchema = z.object({
   THREADHAND_REDIS_URL: opt(
     z
       .string()
-      .regex(/^rediss?:\/\/\S+$/, 'THREADHAND_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379'),
+      .regex(
+        /^rediss?:\/\/\S+$/,
+        'THREADHAND_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+      ),
   ),
   THREADHAND_REDIS_PREFIX: opt(z.string()).transform((v) => v ?? 'threadhand:'),
   /** Comma-separated keys accepted by the HTTP API; none = loopback-only, no auth. */
@@ -50,7 +53,12 @@ export const EnvSchema = z.object({
   ).transform((v) => v ?? 'info'),
   /** Encrypts vault secrets at rest. */
   THREADHAND_SECRET_KEY: opt(
-    z.string().min(32, 'THREADHAND_SECRET_KEY must be at least 32 characters: generate one with `openssl rand -hex 32`'),
+    z
+      .string()
+      .min(
+        32,
+        'THREADHAND_SECRET_KEY must be at least 32 characters: generate one with `openssl rand -hex 32`',
+      ),
   ),
 
   SLACK_BOT_TOKEN: opt(z.string()),
@@ -98,7 +106,9 @@ function crossChecks(env: Env, options: LoadEnvOptions): string[] {
     );
   }
   if (!env.SLACK_BOT_TOKEN && (env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET)) {
-    problems.push('SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: add the bot token (xoxb-...) to enable Slack.');
+    problems.push(
+      'SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: add the bot token (xoxb-...) to enable Slack.',
+    );
   }
   return problems;
 }

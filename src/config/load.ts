@@ -48,7 +48,9 @@ function lineOf(root: Node | null, path: readonly Segment[], lines: LineCounter,
   for (const [i, seg] of steps.entries()) {
     const last = i === steps.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+      );
       if (!pair) return line;
       const keyNode = pair.key as Node;
       if (keyNode.range) line = lines.linePos(keyNode.range[0]).line;
@@ -106,12 +108,17 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
     case 'invalid_union': {
       const options = (issue as { options?: unknown[] }).options;
       if (options) {
-        return value === undefined ? `is required: one of ${oneOf(options)}` : `must be one of ${oneOf(options)} (got ${shown(value)})`;
+        return value === undefined
+          ? `is required: one of ${oneOf(options)}`
+          : `must be one of ${oneOf(options)} (got ${shown(value)})`;
       }
       const alternatives = issue.errors.flat().filter((e) => e.path.length === 0);
       const enumAlt = alternatives.find((e) => e.code === 'invalid_value');
-      if (enumAlt && enumAlt.code === 'invalid_value') return `must be one of ${oneOf(enumAlt.values)} (got ${shown(value)})`;
-      const expected = alternatives.filter((e) => e.code === 'invalid_type').map((e) => (e.code === 'invalid_type' ? e.expected : ''));
+      if (enumAlt && enumAlt.code === 'invalid_value')
+        return `must be one of ${oneOf(enumAlt.values)} (got ${shown(value)})`;
+      const expected = alternatives
+        .filter((e) => e.code === 'invalid_type')
+        .map((e) => (e.code === 'invalid_type' ? e.expected : ''));
       if (expected.length > 0) return `expected ${expected.join(' or ')}, got ${shown(value)}`;
       return issue.message;
     }
@@ -121,7 +128,8 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
       return `${issue.message} (got ${shown(value)})`;
     case 'too_small':
       if (issue.origin === 'array') return `needs at least ${String(issue.minimum)} item(s)`;
-      if (issue.origin === 'string') return value === '' ? 'must not be empty' : `must be at least ${String(issue.minimum)} characters`;
+      if (issue.origin === 'string')
+        return value === '' ? 'must not be empty' : `must be at least ${String(issue.minimum)} characters`;
       return `must be ${issue.inclusive === false ? 'greater than' : 'at least'} ${String(issue.minimum)} (got ${shown(value)})`;
     case 'too_big':
       return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)} (got ${shown(value)})`;
@@ -157,7 +165,18 @@ export function parseConfigFile<S extends z.ZodType>(
   const root = doc.contents as Node | null;
   const rootLine = lineOf(root, [], lines);
   if (data === null || data === undefined) {
-    return { line: 1, nameLine: 1, problems: [{ file: shownFile, line: 1, field: '', message: 'the file is empty; expected a mapping with at least `name`' }] };
+    return {
+      line: 1,
+      nameLine: 1,
+      problems: [
+        {
+          file: shownFile,
+          line: 1,
+          field: '',
+          message: 'the file is empty; expected a mapping with at least `name`',
+        },
+      ],
+    };
   }
   const nameLine = lineOf(root, ['name'], lines);
   const result = schema.safeParse(data);
@@ -254,10 +273,15 @@ export async function loadEnvironments(dir: string): Promise<EnvironmentConfig[]
 }
 
 /** Both at once, so a start-up failure lists the problems of agents and environments together. */
-export async function loadConfigDir(agentsDir: string): Promise<{ agents: AgentConfig[]; environments: EnvironmentConfig[] }> {
+export async function loadConfigDir(
+  agentsDir: string,
+): Promise<{ agents: AgentConfig[]; environments: EnvironmentConfig[] }> {
   const agents = await loadDir(AgentConfig, 'agent', agentsDir);
   const environments = await loadDir(EnvironmentConfig, 'environment', join(agentsDir, 'environments'));
   const problems = [...agents.problems, ...environments.problems];
   if (problems.length > 0) throw new ConfigError(problems);
-  return { agents: agents.loaded.map((l) => l.config), environments: environments.loaded.map((l) => l.config) };
+  return {
+    agents: agents.loaded.map((l) => l.config),
+    environments: environments.loaded.map((l) => l.config),
+  };
 }

@@ -30,15 +30,28 @@ describe('threadhand doctor', () => {
       pathEnv: binDir,
     });
     const failed = checks.filter((c) => c.status === 'fail');
-    expect(failed.map((c) => c.name)).toEqual(['Node.js', 'socat', 'ANTHROPIC_API_KEY', 'data directory', 'Redis']);
+    expect(failed.map((c) => c.name)).toEqual([
+      'Node.js',
+      'socat',
+      'ANTHROPIC_API_KEY',
+      'data directory',
+      'Redis',
+    ]);
     expect(failed.find((c) => c.name === 'socat')?.fix).toContain('apt-get install -y socat');
-    expect(failed.find((c) => c.name === 'ANTHROPIC_API_KEY')?.detail).toMatch(/^ANTHROPIC_API_KEY is not set: /);
+    expect(failed.find((c) => c.name === 'ANTHROPIC_API_KEY')?.detail).toMatch(
+      /^ANTHROPIC_API_KEY is not set: /,
+    );
     expect(failed.find((c) => c.name === 'Redis')?.fix).toContain('redis-server');
     for (const c of failed) expect(c.fix ?? c.detail).toMatch(/\S/);
   });
 
   it('reports a healthy setup and exits 0', async () => {
-    const t = createTestIo({ ANTHROPIC_API_KEY: 'k', THREADHAND_AGENTS_DIR: ws.agentsDir, THREADHAND_DATA_DIR: ws.dataDir, PATH: process.env.PATH });
+    const t = createTestIo({
+      ANTHROPIC_API_KEY: 'k',
+      THREADHAND_AGENTS_DIR: ws.agentsDir,
+      THREADHAND_DATA_DIR: ws.dataDir,
+      PATH: process.env.PATH,
+    });
     const code = await runCli(['doctor'], t.io);
     const out = t.out();
     expect(out).toContain('✓ Node.js');
@@ -52,7 +65,11 @@ describe('threadhand doctor', () => {
 
   it('shows YAML problems with file:line', async () => {
     await writeFile(join(ws.agentsDir, 'bad.yaml'), 'name: bad\n');
-    const checks = await runChecks({ env: { ANTHROPIC_API_KEY: 'k' }, agentsDir: ws.agentsDir, dataDir: ws.dataDir });
+    const checks = await runChecks({
+      env: { ANTHROPIC_API_KEY: 'k' },
+      agentsDir: ws.agentsDir,
+      dataDir: ws.dataDir,
+    });
     const agents = checks.find((c) => c.name === 'agents');
     expect(agents?.status).toBe('fail');
     expect(agents?.detail).toContain(`${join(ws.agentsDir, 'bad.yaml')}:1: model:`);
@@ -60,7 +77,9 @@ describe('threadhand doctor', () => {
 
   it('pings Redis over its protocol', async () => {
     expect(await pingRedis('redis://127.0.0.1:6379')).toBeNull();
-    const silent = createServer((socket) => socket.on('data', () => socket.write('-NOAUTH Authentication required.\r\n')));
+    const silent = createServer((socket) =>
+      socket.on('data', () => socket.write('-NOAUTH Authentication required.\r\n')),
+    );
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const port = (silent.address() as { port: number }).port;
     expect(await pingRedis(`redis://127.0.0.1:${port}`)).toBe('NOAUTH Authentication required.');

@@ -23,8 +23,15 @@ describe('CLI errors and help', () => {
   });
 
   it('an invalid agent file fails with file:line errors and exit code 2', async () => {
-    await writeFile(join(ws.agentsDir, 'broken.yaml'), 'name: broken\nmodel: m\ntools:\n  - type: custom\n    name: x\n');
-    const t = createTestIo({ ANTHROPIC_API_KEY: 'k', THREADHAND_AGENTS_DIR: ws.agentsDir, THREADHAND_DATA_DIR: ws.dataDir });
+    await writeFile(
+      join(ws.agentsDir, 'broken.yaml'),
+      'name: broken\nmodel: m\ntools:\n  - type: custom\n    name: x\n',
+    );
+    const t = createTestIo({
+      ANTHROPIC_API_KEY: 'k',
+      THREADHAND_AGENTS_DIR: ws.agentsDir,
+      THREADHAND_DATA_DIR: ws.dataDir,
+    });
     const code = await runCli(['run', 'hello'], t.io);
     expect(code).toBe(2);
     const file = join(ws.agentsDir, 'broken.yaml');
@@ -34,7 +41,12 @@ describe('CLI errors and help', () => {
   });
 
   it('an unknown agent or session is a clear message, not a stack trace', async () => {
-    const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', THREADHAND_AGENTS_DIR: ws.agentsDir, THREADHAND_DATA_DIR: ws.dataDir };
+    const env = {
+      ANTHROPIC_API_KEY: 'k',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+      THREADHAND_AGENTS_DIR: ws.agentsDir,
+      THREADHAND_DATA_DIR: ws.dataDir,
+    };
     const t = createTestIo(env);
     expect(await runCli(['run', '--agent', 'nobody', 'hello'], t.io)).toBe(2);
     expect(t.err()).toBe('No agent "nobody". Known agents: tester.\n');
@@ -44,7 +56,18 @@ describe('CLI errors and help', () => {
   });
 
   it('--help works on every command and usage mistakes exit 2', async () => {
-    const commands = [[], ['run'], ['sessions'], ['sessions', 'ls'], ['sessions', 'show'], ['sessions', 'send'], ['sessions', 'respond'], ['sessions', 'replay'], ['doctor'], ['start']];
+    const commands = [
+      [],
+      ['run'],
+      ['sessions'],
+      ['sessions', 'ls'],
+      ['sessions', 'show'],
+      ['sessions', 'send'],
+      ['sessions', 'respond'],
+      ['sessions', 'replay'],
+      ['doctor'],
+      ['start'],
+    ];
     for (const path of commands) {
       const t = createTestIo({});
       expect(await runCli([...path, '--help'], t.io)).toBe(0);

@@ -15,7 +15,10 @@ export interface TestIo {
   signal(name?: string): void;
 }
 
-export function createTestIo(env: NodeJS.ProcessEnv, options: { tty?: boolean; answers?: string[] } = {}): TestIo {
+export function createTestIo(
+  env: NodeJS.ProcessEnv,
+  options: { tty?: boolean; answers?: string[] } = {},
+): TestIo {
   let out = '';
   let err = '';
   const prompts: string[] = [];
@@ -76,13 +79,23 @@ tools:
 `;
 
 /** A temporary agents dir (one test agent + a local environment) and data dir. */
-export async function createWorkspace(): Promise<{ root: string; agentsDir: string; dataDir: string; cleanup(): Promise<void> }> {
+export async function createWorkspace(): Promise<{
+  root: string;
+  agentsDir: string;
+  dataDir: string;
+  cleanup(): Promise<void>;
+}> {
   const root = await mkdtemp(join(tmpdir(), 'threadhand-cli-'));
   const agentsDir = join(root, 'agents');
   await mkdir(join(agentsDir, 'environments'), { recursive: true });
   await writeFile(join(agentsDir, 'tester.yaml'), TEST_AGENT);
   await writeFile(join(agentsDir, 'environments', 'local.yaml'), 'name: default\nprovider: local\n');
-  return { root, agentsDir, dataDir: join(root, 'data'), cleanup: () => rm(root, { recursive: true, force: true }) };
+  return {
+    root,
+    agentsDir,
+    dataDir: join(root, 'data'),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
 }
 
 export async function until<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {

@@ -8,7 +8,14 @@ let seq = 0;
 const at = (ms: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, 0, ms)).toISOString();
 function ev(event: Record<string, unknown>, ms = 0): LogItem {
   seq++;
-  return { kind: 'event', event: { id: `sevt_${String(seq).padStart(12, '0')}abcdefgh`, processed_at: at(ms), ...event } as SessionEvent };
+  return {
+    kind: 'event',
+    event: {
+      id: `sevt_${String(seq).padStart(12, '0')}abcdefgh`,
+      processed_at: at(ms),
+      ...event,
+    } as SessionEvent,
+  };
 }
 const start = (id: string, type: 'agent.message' | 'agent.thinking' = 'agent.message'): LogItem => ({
   kind: 'delta',
@@ -16,7 +23,11 @@ const start = (id: string, type: 'agent.message' | 'agent.thinking' = 'agent.mes
 });
 const delta = (id: string, text: string): LogItem => ({
   kind: 'delta',
-  delta: { type: 'event_delta', event_id: id, delta: { type: 'content_delta', content: { type: 'text', text } } },
+  delta: {
+    type: 'event_delta',
+    event_id: id,
+    delta: { type: 'content_delta', content: { type: 'text', text } },
+  },
 });
 const usage = (input: number, output: number, cacheRead = 0) => ({
   input_tokens: input,
@@ -43,7 +54,10 @@ function recordingSpinner(log: string[]): Spinner {
   };
 }
 
-function render(items: LogItem[], options: { tty?: boolean; showUserEvents?: boolean; spinnerLog?: string[] } = {}) {
+function render(
+  items: LogItem[],
+  options: { tty?: boolean; showUserEvents?: boolean; spinnerLog?: string[] } = {},
+) {
   let out = '';
   const chunks: string[] = [];
   const r = createRenderer({
@@ -71,7 +85,12 @@ describe('terminal renderer', () => {
       delta('p1', 'Hello, '),
       delta('p1', 'world.'),
       ev({ type: 'agent.message', content: [{ type: 'text', text: 'Hello, world.' }] }),
-      ev({ type: 'span.model_request_end', model_request_start_id: 'x', is_error: false, model_usage: usage(1000, 20) }),
+      ev({
+        type: 'span.model_request_end',
+        model_request_start_id: 'x',
+        is_error: false,
+        model_usage: usage(1000, 20),
+      }),
       ev({ type: 'session.status_idle', stop_reason: { type: 'end_turn' }, stop_details: null }),
     ]);
     expect(chunks).toContain('Hello, ');
@@ -91,44 +110,113 @@ describe('terminal renderer', () => {
 
   it('shows each tool call as one line card with its outcome', () => {
     const { out } = render([
-      ev({ type: 'agent.tool_use', name: 'bash', input: { command: 'npm test' }, evaluated_permission: 'allow' }, 0),
-      ev({ type: 'agent.tool_result', tool_use_id: `sevt_${String(seq).padStart(12, '0')}abcdefgh`, content: [{ type: 'text', text: 'ok\n3 passed' }] }, 1500),
+      ev(
+        {
+          type: 'agent.tool_use',
+          name: 'bash',
+          input: { command: 'npm test' },
+          evaluated_permission: 'allow',
+        },
+        0,
+      ),
+      ev(
+        {
+          type: 'agent.tool_result',
+          tool_use_id: `sevt_${String(seq).padStart(12, '0')}abcdefgh`,
+          content: [{ type: 'text', text: 'ok\n3 passed' }],
+        },
+        1500,
+      ),
       ev({ type: 'agent.tool_use', name: 'read', input: { file_path: 'missing.txt' } }, 2000),
-      ev({ type: 'agent.tool_result', tool_use_id: `sevt_${String(seq).padStart(12, '0')}abcdefgh`, is_error: true, content: [{ type: 'text', text: 'ENOENT: no such file\nmore' }] }, 2040),
+      ev(
+        {
+          type: 'agent.tool_result',
+          tool_use_id: `sevt_${String(seq).padStart(12, '0')}abcdefgh`,
+          is_error: true,
+          content: [{ type: 'text', text: 'ENOENT: no such file\nmore' }],
+        },
+        2040,
+      ),
     ]);
     expect(out).toBe('✓ bash npm test  2 lines · 1.5s\n✗ read missing.txt  ENOENT: no such file · 40ms\n');
   });
 
   it('marks tools that need approval and custom tools waiting for a result', () => {
     const { out } = render([
-      ev({ type: 'agent.tool_use', name: 'bash', input: { command: 'rm -rf build' }, evaluated_permission: 'ask' }),
+      ev({
+        type: 'agent.tool_use',
+        name: 'bash',
+        input: { command: 'rm -rf build' },
+        evaluated_permission: 'ask',
+      }),
       ev({ type: 'agent.custom_tool_use', name: 'lookup', input: { city: 'Oslo' } }),
-      ev({ type: 'session.status_idle', stop_reason: { type: 'requires_action', event_ids: ['a', 'b'] }, stop_details: null }),
+      ev({
+        type: 'session.status_idle',
+        stop_reason: { type: 'requires_action', event_ids: ['a', 'b'] },
+        stop_details: null,
+      }),
     ]);
-    expect(out).toBe('? bash rm -rf build  needs approval\n⚙ lookup {"city":"Oslo"}  custom tool: waiting for its result\n');
+    expect(out).toBe(
+      '? bash rm -rf build  needs approval\n⚙ lookup {"city":"Oslo"}  custom tool: waiting for its result\n',
+    );
   });
 
   it('on a TTY spins while the model thinks and while a tool runs, showing its output', () => {
     const spinnerLog: string[] = [];
-    render(
+    const { out } = render(
       [
         ev({ type: 'span.model_request_start' }),
         ev({ type: 'agent.tool_use', name: 'bash', input: { command: 'make' } }),
-        delta(`sevt_${String(seq).padStart(12, '0')}abcdefgh`, 'compiling foo.c\nlinking'),
-        ev({ type: 'agent.tool_result', tool_use_id: `sevt_${String(seq).padStart(12, '0')}abcdefgh`, content: [] }),
+        ev({
+          type: 'span.sandbox_operation',
+          operation: 'provision',
+          provider: 'local',
+          duration_ms: 1200,
+          is_error: false,
+        }),
+        delta(`sevt_${String(seq - 1).padStart(12, '0')}abcdefgh`, 'compiling foo.c\nlinking'),
+        ev({
+          type: 'agent.tool_result',
+          tool_use_id: `sevt_${String(seq - 1).padStart(12, '0')}abcdefgh`,
+          content: [],
+        }),
       ],
       { tty: true, spinnerLog },
     );
-    expect(spinnerLog).toEqual(['spin:thinking…', 'spin:bash make', 'detail:linking', 'spin:stop']);
+    // The sandbox line interrupts the spinner; it comes back for the still-running tool.
+    expect(spinnerLog).toEqual([
+      'spin:thinking…',
+      'spin:bash make',
+      'spin:stop',
+      'spin:bash make',
+      'detail:linking',
+      'spin:stop',
+    ]);
+    expect(out).toBe('⛶ sandbox provision (local, 1.2s)\n✓ bash make  no output · 0ms\n');
   });
 
   it('shows retries, drops the failed attempt, and reports failure stop reasons with usage', () => {
     const { out, usage: total } = render([
       start('p3'),
       delta('p3', 'Half a'),
-      ev({ type: 'session.error', error: { type: 'model_overloaded_error', message: 'The model is overloaded', retry_status: { type: 'retrying' } } }),
-      ev({ type: 'session.error', error: { type: 'model_overloaded_error', message: 'Gave up', retry_status: { type: 'exhausted' } } }),
-      ev({ type: 'span.model_request_end', model_request_start_id: 'x', is_error: true, model_usage: usage(10, 0) }),
+      ev({
+        type: 'session.error',
+        error: {
+          type: 'model_overloaded_error',
+          message: 'The model is overloaded',
+          retry_status: { type: 'retrying' },
+        },
+      }),
+      ev({
+        type: 'session.error',
+        error: { type: 'model_overloaded_error', message: 'Gave up', retry_status: { type: 'exhausted' } },
+      }),
+      ev({
+        type: 'span.model_request_end',
+        model_request_start_id: 'x',
+        is_error: true,
+        model_usage: usage(10, 0),
+      }),
       ev({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' }, stop_details: null }),
     ]);
     expect(out).toBe(

@@ -23,7 +23,15 @@ afterEach(async () => {
   await ws.cleanup();
 });
 
-const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }], usage: { input_tokens: 1200, output_tokens: 80, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } });
+const text = (t: string) => ({
+  content: [{ type: 'text' as const, text: t }],
+  usage: {
+    input_tokens: 1200,
+    output_tokens: 80,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+  },
+});
 
 describe('threadhand run', () => {
   it('streams the answer, ends with usage and cost, exits 0', async () => {
@@ -35,7 +43,9 @@ describe('threadhand run', () => {
     expect(t.out()).toMatch(/^session sesn_\S+ · agent tester · env default\n/);
     expect(t.out()).toContain('The answer is forty-two, streamed in small pieces.\n');
     expect(t.out()).toContain('— done · 1,200 in · 80 out');
-    expect(fake.requests[0]?.body.messages[0].content).toEqual([expect.objectContaining({ type: 'text', text: 'what is the answer?' })]);
+    expect(fake.requests[0]?.body.messages[0].content).toEqual([
+      expect.objectContaining({ type: 'text', text: 'what is the answer?' }),
+    ]);
   });
 
   it('prints each stored event as JSON; sessions show --json prints the same events', async () => {
@@ -45,7 +55,14 @@ describe('threadhand run', () => {
     const lines = run.out().trim().split('\n');
     const events = lines.map((l) => JSON.parse(l) as { type: string; id: string });
     expect(events.map((e) => e.type)).toEqual(
-      expect.arrayContaining(['user.message', 'session.status_running', 'span.model_request_start', 'agent.message', 'span.model_request_end', 'session.status_idle']),
+      expect.arrayContaining([
+        'user.message',
+        'session.status_running',
+        'span.model_request_start',
+        'agent.message',
+        'span.model_request_end',
+        'session.status_idle',
+      ]),
     );
     const ls = createTestIo(env);
     expect(await runCli(['sessions', 'ls', '--json'], ls.io)).toBe(0);
@@ -57,7 +74,12 @@ describe('threadhand run', () => {
 
   it('round-trips a custom tool interactively on a terminal', async () => {
     fake.setScript([
-      { content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', name: 'lookup_weather', input: { city: 'Lisbon' } }] },
+      {
+        content: [
+          { type: 'text', text: 'Let me check.' },
+          { type: 'tool_use', name: 'lookup_weather', input: { city: 'Lisbon' } },
+        ],
+      },
       text('It is sunny in Lisbon.'),
     ]);
     const t = createTestIo({ ...env, NO_COLOR: '1' }, { tty: true, answers: ['sunny, 24C'] });
@@ -65,7 +87,7 @@ describe('threadhand run', () => {
     expect(code).toBe(0);
     expect(t.prompts[0]).toContain('Result for lookup_weather');
     expect(t.out()).toContain('⚙ lookup_weather {"city":"Lisbon"}  custom tool: waiting for its result\n');
-    expect(t.out()).toMatch(/✓ lookup_weather \{"city":"Lisbon"\}  1 line · \d+ms\n/);
+    expect(t.out()).toMatch(/✓ lookup_weather \{"city":"Lisbon"\} {2}1 line · \d+ms\n/);
     expect(t.out()).toContain('It is sunny in Lisbon.');
     const second = fake.requests[1]?.body.messages.at(-1);
     expect(JSON.stringify(second)).toContain('sunny, 24C');
@@ -83,7 +105,10 @@ describe('threadhand run', () => {
     const match = /threadhand sessions respond (sesn_\S+) (sevt_\S+) --result/.exec(hint);
     expect(match).not.toBeNull();
     const respond = createTestIo(env);
-    const code = await runCli(['sessions', 'respond', match?.[1] ?? '', match?.[2] ?? '', '--result', 'minus five'], respond.io);
+    const code = await runCli(
+      ['sessions', 'respond', match?.[1] ?? '', match?.[2] ?? '', '--result', 'minus five'],
+      respond.io,
+    );
     expect(respond.err()).toBe('');
     expect(code).toBe(0);
     expect(respond.out()).toContain('Cold in Oslo.');
@@ -126,7 +151,11 @@ describe('threadhand run', () => {
     const send = createTestIo(env);
     expect(await runCli(['sessions', 'send', sessionId, 'second', 'question'], send.io)).toBe(0);
     expect(send.out()).toContain('Second answer.');
-    expect(fake.requests[1]?.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(fake.requests[1]?.body.messages.map((m: { role: string }) => m.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+    ]);
 
     const ls = createTestIo(env);
     await runCli(['sessions', 'ls'], ls.io);

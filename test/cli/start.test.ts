@@ -24,9 +24,28 @@ describe('threadhand start', () => {
       THREADHAND_LOG_LEVEL: 'info',
     });
     const running = runCli(['start', '--port', '0'], t.io);
-    const line = await until(() => t.err().split('\n').find((l) => l.includes('"threadhand started"')));
-    const started = JSON.parse(line) as { url: string; role: string; store: string; agents: string[]; environments: string[]; services: string[]; slack: boolean };
-    expect(started).toMatchObject({ role: 'all', store: 'sqlite', agents: ['tester'], environments: ['default'], slack: false });
+    const line = await until(() =>
+      t
+        .err()
+        .split('\n')
+        .find((l) => l.includes('"threadhand started"')),
+    );
+    const started = JSON.parse(line) as {
+      url: string;
+      role: string;
+      store: string;
+      agents: string[];
+      environments: string[];
+      services: string[];
+      slack: boolean;
+    };
+    expect(started).toMatchObject({
+      role: 'all',
+      store: 'sqlite',
+      agents: ['tester'],
+      environments: ['default'],
+      slack: false,
+    });
     expect(started.services).toContain('worker');
     const health = await fetch(`${started.url}/healthz`);
     expect(health.status).toBe(200);

@@ -2,13 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AGENT_KIND, ENVIRONMENT_KIND, type StoredApiAgent, type StoredApiEnvironment } from '../../src/api/records.js';
+import {
+  AGENT_KIND,
+  ENVIRONMENT_KIND,
+  type StoredApiAgent,
+  type StoredApiEnvironment,
+} from '../../src/api/records.js';
 import { createCatalog } from '../../src/config/catalog.js';
 import { loadConfigDir } from '../../src/config/load.js';
 import { AgentConfig, EnvironmentConfig } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/logging.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
-import { silentLogger } from '../../src/logging.js';
 
 let dir: string;
 let stores: Stores;
@@ -30,7 +35,11 @@ describe('catalog', () => {
     const agent = await catalog.getAgent('default');
     expect(agent).toMatchObject({ id: 'default', version: 1, source: 'yaml', archived_at: null });
     expect(await catalog.getAgent('default', 2)).toBeUndefined();
-    expect(await catalog.getEnvironment('e2b-example')).toMatchObject({ id: 'e2b-example', source: 'yaml', config: { provider: 'e2b' } });
+    expect(await catalog.getEnvironment('e2b-example')).toMatchObject({
+      id: 'e2b-example',
+      source: 'yaml',
+      config: { provider: 'e2b' },
+    });
     expect(await catalog.getAgent('nope')).toBeUndefined();
   });
 

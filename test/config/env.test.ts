@@ -56,8 +56,16 @@ describe('environment variables', () => {
   it('checks combinations once the values themselves are fine', () => {
     const result = parseEnv({ ANTHROPIC_API_KEY: 'k', SLACK_BOT_TOKEN: 'xoxb-1' });
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.problems[0]).toMatch(/^SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET/);
-    const ok = loadEnv({ ANTHROPIC_API_KEY: 'k', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', THREADHAND_API_KEYS: 'a, b,,c', THREADHAND_PORT: '0' });
+    expect(!result.ok && result.problems[0]).toMatch(
+      /^SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET/,
+    );
+    const ok = loadEnv({
+      ANTHROPIC_API_KEY: 'k',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      THREADHAND_API_KEYS: 'a, b,,c',
+      THREADHAND_PORT: '0',
+    });
     expect(ok.THREADHAND_API_KEYS).toEqual(['a', 'b', 'c']);
     expect(ok.THREADHAND_PORT).toBe(0);
   });

@@ -29,7 +29,12 @@ async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
 describe('fake Anthropic server with the real SDK', () => {
   it('streams text in several deltas and the final message matches', async () => {
     fake = await startFakeAnthropic({
-      script: [{ content: [{ type: 'text', text: 'Hello from the fake model, streamed.' }], usage: { input_tokens: 12, output_tokens: 7 } }],
+      script: [
+        {
+          content: [{ type: 'text', text: 'Hello from the fake model, streamed.' }],
+          usage: { input_tokens: 12, output_tokens: 7 },
+        },
+      ],
     });
     const stream = client(fake).messages.stream(params);
     const deltas: string[] = [];
@@ -37,7 +42,9 @@ describe('fake Anthropic server with the real SDK', () => {
     const message = await stream.finalMessage();
     expect(deltas.length).toBeGreaterThan(2);
     expect(deltas.join('')).toBe('Hello from the fake model, streamed.');
-    expect(message.content).toEqual([{ type: 'text', text: 'Hello from the fake model, streamed.', citations: null }]);
+    expect(message.content).toEqual([
+      { type: 'text', text: 'Hello from the fake model, streamed.', citations: null },
+    ]);
     expect(message.stop_reason).toBe('end_turn');
     expect(message.usage.input_tokens).toBe(12);
     expect(message.usage.output_tokens).toBe(7);
@@ -52,7 +59,12 @@ describe('fake Anthropic server with the real SDK', () => {
             { type: 'text', text: 'Let me look.' },
             { type: 'tool_use', name: 'bash', input: { command: 'ls -la', timeout: 5 }, id: 'toolu_1' },
           ],
-          usage: { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 80, cache_creation_input_tokens: 5 },
+          usage: {
+            input_tokens: 100,
+            output_tokens: 20,
+            cache_read_input_tokens: 80,
+            cache_creation_input_tokens: 5,
+          },
         },
       ],
     });
@@ -60,7 +72,12 @@ describe('fake Anthropic server with the real SDK', () => {
     expect(message.stop_reason).toBe('tool_use');
     expect(message.content[0]).toMatchObject({ type: 'thinking', thinking: 'I should list files.' });
     expect((message.content[0] as { signature: string }).signature).not.toBe('');
-    expect(message.content[2]).toEqual({ type: 'tool_use', id: 'toolu_1', name: 'bash', input: { command: 'ls -la', timeout: 5 } });
+    expect(message.content[2]).toEqual({
+      type: 'tool_use',
+      id: 'toolu_1',
+      name: 'bash',
+      input: { command: 'ls -la', timeout: 5 },
+    });
     expect(message.usage.cache_read_input_tokens).toBe(80);
     expect(message.usage.cache_creation_input_tokens).toBe(5);
   });
@@ -95,33 +112,49 @@ describe('fake Anthropic server with the real SDK', () => {
   });
 
   it('accepts Bearer auth and rejects a wrong key with an authentication_error', async () => {
-    fake = await startFakeAnthropic({ apiKey: 'right', script: () => ({ content: [{ type: 'text', text: 'hi' }] }) });
+    fake = await startFakeAnthropic({
+      apiKey: 'right',
+      script: () => ({ content: [{ type: 'text', text: 'hi' }] }),
+    });
     const bearer = new Anthropic({ apiKey: null, authToken: 'right', baseURL: fake.url, maxRetries: 0 });
     const ok = await bearer.messages.create(params);
     expect(ok.content[0]).toMatchObject({ text: 'hi' });
     expect(fake.requests[0]?.headers.authorization).toBe('Bearer right');
-    const err = await client(fake, 'wrong').messages.create(params).catch((e: unknown) => e);
+    const err = await client(fake, 'wrong')
+      .messages.create(params)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     expect((err as InstanceType<typeof Anthropic.AuthenticationError>).status).toBe(401);
   });
 
   it('answers scripted errors with status, type and retry-after', async () => {
     fake = await startFakeAnthropic({
-      script: [{ error: { status: 429, type: 'rate_limit_error', message: 'slow down', retryAfter: 3 } }, { error: { status: 529, type: 'overloaded_error' } }],
+      script: [
+        { error: { status: 429, type: 'rate_limit_error', message: 'slow down', retryAfter: 3 } },
+        { error: { status: 529, type: 'overloaded_error' } },
+      ],
     });
     const c = client(fake);
-    const err = (await c.messages.stream(params).finalMessage().catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const err = (await c.messages
+      .stream(params)
+      .finalMessage()
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
     expect(err).toBeInstanceOf(Anthropic.RateLimitError);
     expect(err.headers?.get('retry-after')).toBe('3');
     expect(err.message).toContain('slow down');
-    const overloaded = (await c.messages.create(params).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const overloaded = (await c.messages.create(params).catch((e: unknown) => e)) as InstanceType<
+      typeof Anthropic.APIError
+    >;
     expect(overloaded.status).toBe(529);
     expect(JSON.stringify(overloaded.error)).toContain('overloaded_error');
   });
 
   it('the SDK retries honour retry-after against the fake', async () => {
     fake = await startFakeAnthropic({
-      script: [{ error: { status: 529, type: 'overloaded_error', retryAfterMs: 50 } }, { content: [{ type: 'text', text: 'after retry' }] }],
+      script: [
+        { error: { status: 529, type: 'overloaded_error', retryAfterMs: 50 } },
+        { content: [{ type: 'text', text: 'after retry' }] },
+      ],
     });
     const c = client(fake, 'sk-test', { maxRetries: 1 });
     const m = await c.messages.stream(params).finalMessage();
@@ -131,7 +164,12 @@ describe('fake Anthropic server with the real SDK', () => {
 
   it('sends a mid-stream error event that the SDK surfaces', async () => {
     fake = await startFakeAnthropic({
-      script: [{ content: [{ type: 'text', text: 'partial answer' }], midStreamError: { type: 'overloaded_error', message: 'Overloaded' } }],
+      script: [
+        {
+          content: [{ type: 'text', text: 'partial answer' }],
+          midStreamError: { type: 'overloaded_error', message: 'Overloaded' },
+        },
+      ],
     });
     const stream = client(fake).messages.stream(params);
     let text = '';
@@ -145,7 +183,9 @@ describe('fake Anthropic server with the real SDK', () => {
   it('dynamic scripts see the request; a hanging stream closes server-side on abort', async () => {
     fake = await startFakeAnthropic({
       script: (req, i) =>
-        i === 0 ? { content: [{ type: 'text', text: 'thinking...' }], hang: true } : { content: [{ type: 'text', text: `saw ${req.body.messages.length}` }] },
+        i === 0
+          ? { content: [{ type: 'text', text: 'thinking...' }], hang: true }
+          : { content: [{ type: 'text', text: `saw ${req.body.messages.length}` }] },
     });
     const c = client(fake);
     const stream = c.messages.stream(params);
@@ -166,7 +206,14 @@ describe('fake Anthropic server with the real SDK', () => {
 
   it('paces deltas with chunkDelayMs and firstTokenDelayMs; setScript restarts the script', async () => {
     fake = await startFakeAnthropic({ script: [] });
-    fake.setScript([{ content: [{ type: 'text', text: 'abcdefghij' }], chunkSize: 2, chunkDelayMs: 20, firstTokenDelayMs: 50 }]);
+    fake.setScript([
+      {
+        content: [{ type: 'text', text: 'abcdefghij' }],
+        chunkSize: 2,
+        chunkDelayMs: 20,
+        firstTokenDelayMs: 50,
+      },
+    ]);
     const stream = client(fake).messages.stream(params);
     const times: number[] = [];
     const start = Date.now();

@@ -32,7 +32,12 @@ export function checkNode(version: string): Check {
   const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
   return ok
     ? { name: 'Node.js', status: 'ok', detail: version }
-    : { name: 'Node.js', status: 'fail', detail: `${version} is too old`, fix: `install Node.js ${MIN_NODE.join('.')} or newer (https://nodejs.org or your package manager)` };
+    : {
+        name: 'Node.js',
+        status: 'fail',
+        detail: `${version} is too old`,
+        fix: `install Node.js ${MIN_NODE.join('.')} or newer (https://nodejs.org or your package manager)`,
+      };
 }
 
 /** mkdir -p one level at a time (a recursive mkdir under /proc never returns on some Node versions). */
@@ -68,7 +73,8 @@ async function checkDataDir(dir: string): Promise<Check> {
   }
 }
 
-const resp = (...parts: string[]) => `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
+const resp = (...parts: string[]) =>
+  `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
 
 /** PING over the Redis protocol (with AUTH and SELECT from the URL); resolves with the error, or null. */
 export function pingRedis(url: string, timeoutMs = 2000): Promise<string | null> {
@@ -82,11 +88,18 @@ export function pingRedis(url: string, timeoutMs = 2000): Promise<string | null>
     }
     const port = Number(parsed.port || 6379);
     const host = parsed.hostname || '127.0.0.1';
-    const socket: Socket = parsed.protocol === 'rediss:' ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port });
+    const socket: Socket =
+      parsed.protocol === 'rediss:'
+        ? tlsConnect({ host, port, servername: host })
+        : netConnect({ host, port });
     const commands: string[] = [];
     if (parsed.password) {
       const user = decodeURIComponent(parsed.username);
-      commands.push(user ? resp('AUTH', user, decodeURIComponent(parsed.password)) : resp('AUTH', decodeURIComponent(parsed.password)));
+      commands.push(
+        user
+          ? resp('AUTH', user, decodeURIComponent(parsed.password))
+          : resp('AUTH', decodeURIComponent(parsed.password)),
+      );
     }
     const db = parsed.pathname.replace('/', '');
     if (db) commands.push(resp('SELECT', db));
@@ -97,8 +110,13 @@ export function pingRedis(url: string, timeoutMs = 2000): Promise<string | null>
       socket.destroy();
       resolve(error);
     };
-    const timer = setTimeout(() => finish(`no answer from ${host}:${port} within ${timeoutMs} ms`), timeoutMs);
-    socket.once('error', (e: NodeJS.ErrnoException) => finish(`${e.code ?? e.message} connecting to ${host}:${port}`));
+    const timer = setTimeout(
+      () => finish(`no answer from ${host}:${port} within ${timeoutMs} ms`),
+      timeoutMs,
+    );
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      finish(`${e.code ?? e.message} connecting to ${host}:${port}`),
+    );
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
       const replies = buffer.split('\r\n').filter(Boolean);
@@ -115,13 +133,21 @@ export async function runChecks(options: DoctorOptions): Promise<Check[]> {
   const checks: Check[] = [checkNode(options.nodeVersion ?? process.version)];
 
   for (const tool of checkSandboxPrerequisites(options.pathEnv)) {
-    checks.push(tool.ok ? { name: tool.name, status: 'ok', detail: 'found' } : { name: tool.name, status: 'fail', detail: 'not found', fix: tool.fix });
+    checks.push(
+      tool.ok
+        ? { name: tool.name, status: 'ok', detail: 'found' }
+        : { name: tool.name, status: 'fail', detail: 'not found', fix: tool.fix },
+    );
   }
 
   const parsed = parseEnv(env);
   if (parsed.ok) {
     const how = env.ANTHROPIC_API_KEY ? 'ANTHROPIC_API_KEY is set' : 'ANTHROPIC_AUTH_TOKEN is set';
-    checks.push({ name: 'Anthropic API', status: 'ok', detail: `${how}${env.ANTHROPIC_BASE_URL ? `, base URL ${env.ANTHROPIC_BASE_URL}` : ''}` });
+    checks.push({
+      name: 'Anthropic API',
+      status: 'ok',
+      detail: `${how}${env.ANTHROPIC_BASE_URL ? `, base URL ${env.ANTHROPIC_BASE_URL}` : ''}`,
+    });
   } else {
     for (const problem of parsed.problems) {
       const [name] = problem.split(' ');
@@ -133,13 +159,27 @@ export async function runChecks(options: DoctorOptions): Promise<Check[]> {
   try {
     const { agents, environments } = await loadConfigDir(options.agentsDir);
     usesE2b = environments.some((e) => e.provider === 'e2b');
-    checks.push({ name: 'agents', status: 'ok', detail: `${agents.length} agent(s), ${environments.length} environment(s) in ${options.agentsDir}` });
+    checks.push({
+      name: 'agents',
+      status: 'ok',
+      detail: `${agents.length} agent(s), ${environments.length} environment(s) in ${options.agentsDir}`,
+    });
     if (agents.length === 0) {
-      checks.push({ name: 'agents', status: 'warn', detail: `no agents in ${options.agentsDir}`, fix: 'add an agent YAML (see docs/agents.md) or run from the project directory' });
+      checks.push({
+        name: 'agents',
+        status: 'warn',
+        detail: `no agents in ${options.agentsDir}`,
+        fix: 'add an agent YAML (see docs/agents.md) or run from the project directory',
+      });
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    checks.push({ name: 'agents', status: 'fail', detail: `invalid configuration:\n${error.message}`, fix: 'fix the fields named above (see docs/agents.md)' });
+    checks.push({
+      name: 'agents',
+      status: 'fail',
+      detail: `invalid configuration:\n${error.message}`,
+      fix: 'fix the fields named above (see docs/agents.md)',
+    });
   }
 
   checks.push(await checkDataDir(options.dataDir));
@@ -150,16 +190,33 @@ export async function runChecks(options: DoctorOptions): Promise<Check[]> {
     checks.push(
       error === null
         ? { name: 'Redis', status: 'ok', detail: `answers at ${redisUrl.replace(/\/\/[^@]*@/, '//***@')}` }
-        : { name: 'Redis', status: 'fail', detail: error, fix: 'start Redis (e.g. `redis-server --daemonize yes`) or fix THREADHAND_REDIS_URL' },
+        : {
+            name: 'Redis',
+            status: 'fail',
+            detail: error,
+            fix: 'start Redis (e.g. `redis-server --daemonize yes`) or fix THREADHAND_REDIS_URL',
+          },
     );
   } else {
-    checks.push({ name: 'Redis', status: 'info', detail: 'not configured: embedded SQLite mode (set THREADHAND_REDIS_URL to scale out)' });
+    checks.push({
+      name: 'Redis',
+      status: 'info',
+      detail: 'not configured: embedded SQLite mode (set THREADHAND_REDIS_URL to scale out)',
+    });
   }
 
   checks.push(
     env.SLACK_BOT_TOKEN
-      ? { name: 'Slack', status: 'info', detail: `enabled (${env.SLACK_APP_TOKEN ? 'Socket Mode' : 'HTTP events at /slack/events'})` }
-      : { name: 'Slack', status: 'info', detail: 'not configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN)' },
+      ? {
+          name: 'Slack',
+          status: 'info',
+          detail: `enabled (${env.SLACK_APP_TOKEN ? 'Socket Mode' : 'HTTP events at /slack/events'})`,
+        }
+      : {
+          name: 'Slack',
+          status: 'info',
+          detail: 'not configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN)',
+        },
   );
   checks.push(
     env.DISCORD_TOKEN
@@ -168,8 +225,18 @@ export async function runChecks(options: DoctorOptions): Promise<Check[]> {
   );
   if (env.E2B_API_KEY) checks.push({ name: 'E2B', status: 'info', detail: 'enabled (E2B_API_KEY is set)' });
   else if (usesE2b) {
-    checks.push({ name: 'E2B', status: 'warn', detail: 'an environment uses provider e2b but E2B_API_KEY is not set', fix: 'export E2B_API_KEY (https://e2b.dev) or use the local provider' });
-  } else checks.push({ name: 'E2B', status: 'info', detail: 'not configured (set E2B_API_KEY for cloud sandboxes)' });
+    checks.push({
+      name: 'E2B',
+      status: 'warn',
+      detail: 'an environment uses provider e2b but E2B_API_KEY is not set',
+      fix: 'export E2B_API_KEY (https://e2b.dev) or use the local provider',
+    });
+  } else
+    checks.push({
+      name: 'E2B',
+      status: 'info',
+      detail: 'not configured (set E2B_API_KEY for cloud sandboxes)',
+    });
 
   return checks;
 }

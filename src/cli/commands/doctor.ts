@@ -11,7 +11,11 @@ export function registerDoctor(program: Command, io: CliIo, setExit: (code: numb
     .option('--json', 'print the checks as JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const checks = await runChecks({ env: io.env, agentsDir: agentsDirOf(io, globals), dataDir: dataDirOf(io, globals) });
+      const checks = await runChecks({
+        env: io.env,
+        agentsDir: agentsDirOf(io, globals),
+        dataDir: dataDirOf(io, globals),
+      });
       const failed = checks.filter((c) => c.status === 'fail');
       setExit(failed.length > 0 ? EXIT.failed : EXIT.ok);
       if (opts.json) {
@@ -22,7 +26,9 @@ export function registerDoctor(program: Command, io: CliIo, setExit: (code: numb
       const mark = { ok: s.green('✓'), warn: s.yellow('!'), fail: s.red('✗'), info: s.dim('·') };
       for (const c of checks) {
         const detail = c.detail.split('\n').join('\n      ');
-        io.stdout.write(`${mark[c.status]} ${s.bold(c.name)}  ${c.status === 'info' ? s.dim(detail) : detail}\n`);
+        io.stdout.write(
+          `${mark[c.status]} ${s.bold(c.name)}  ${c.status === 'info' ? s.dim(detail) : detail}\n`,
+        );
         if (c.fix) io.stdout.write(`    ${s.cyan('fix:')} ${c.fix}\n`);
       }
       const warned = checks.filter((c) => c.status === 'warn').length;

@@ -39,7 +39,11 @@ Examples:
     .action(async (words: string[], opts: RunOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const task = words.join(' ').trim();
-      if (!task) throw new CliError('Give the task as an argument, e.g. threadhand run "fix the failing test".', EXIT.config);
+      if (!task)
+        throw new CliError(
+          'Give the task as an argument, e.g. threadhand run "fix the failing test".',
+          EXIT.config,
+        );
       const code = await withThreadhand(io, globals, { role: 'all' }, async (th) => {
         const agentName = opts.agent ?? th.catalog.defaultAgent();
         const agent = await th.catalog.getAgent(agentName);
@@ -52,13 +56,16 @@ Examples:
             author: { platform: 'cli', user_id: 'cli' },
           });
         } catch (error) {
-          if (error instanceof RuntimeError && error.code === 'not_found') throw new CliError(error.message, EXIT.config);
+          if (error instanceof RuntimeError && error.code === 'not_found')
+            throw new CliError(error.message, EXIT.config);
           throw error;
         }
         const color = wantsColor(io.stdout.isTTY, io.env);
         const style = createStyle(color);
         if (!opts.json) {
-          io.stdout.write(style.dim(`session ${session.id} · agent ${session.agent_id} · env ${session.environment_id}\n`));
+          io.stdout.write(
+            style.dim(`session ${session.id} · agent ${session.agent_id} · env ${session.environment_id}\n`),
+          );
         }
         const renderer = createRenderer({
           write: (s) => void io.stdout.write(s),
@@ -77,9 +84,12 @@ Examples:
           interactive: !opts.json && io.stdinIsTTY && Boolean(io.stdout.isTTY),
           json: opts.json,
         });
-        if (outcome.stop.type === 'requires_action') io.stderr.write(`${pendingHint(session.id, outcome.pending)}\n`);
+        if (outcome.stop.type === 'requires_action')
+          io.stderr.write(`${pendingHint(session.id, outcome.pending)}\n`);
         if (outcome.interrupted || outcome.stop.type === 'detached') {
-          io.stderr.write(`Session ${session.id} kept; continue with: threadhand sessions send ${session.id} "..."\n`);
+          io.stderr.write(
+            `Session ${session.id} kept; continue with: threadhand sessions send ${session.id} "..."\n`,
+          );
         }
         return exitCodeOf(outcome);
       });

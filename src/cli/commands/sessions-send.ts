@@ -9,9 +9,16 @@ import { exitCodeOf, pendingHint, streamSession } from '../stream.js';
 import { createStyle, wantsColor } from '../style.js';
 import { modelOf, requireSession } from './sessions.js';
 
-async function sendAndStream(th: Threadhand, io: CliIo, id: string, events: UserEventParams[], json: boolean): Promise<number> {
+async function sendAndStream(
+  th: Threadhand,
+  io: CliIo,
+  id: string,
+  events: UserEventParams[],
+  json: boolean,
+): Promise<number> {
   const session = await requireSession(th, id);
-  if (session.status === 'terminated') throw new CliError(`Session ${id} is terminated; start a new one with threadhand run.`, EXIT.failed);
+  if (session.status === 'terminated')
+    throw new CliError(`Session ${id} is terminated; start a new one with threadhand run.`, EXIT.failed);
   const style = createStyle(wantsColor(io.stdout.isTTY, io.env));
   const renderer = createRenderer({
     write: (t) => void io.stdout.write(t),
@@ -60,7 +67,13 @@ export function registerSessionInput(sessions: Command, io: CliIo, setExit: (cod
       const message = words.join(' ').trim();
       if (!message) throw new CliError('Give the message as an argument.', EXIT.config);
       const code = await withThreadhand(io, globalsOf(command), { role: 'all' }, (th) =>
-        sendAndStream(th, io, id, [{ type: 'user.message', content: [{ type: 'text', text: message }] }], Boolean(opts.json)),
+        sendAndStream(
+          th,
+          io,
+          id,
+          [{ type: 'user.message', content: [{ type: 'text', text: message }] }],
+          Boolean(opts.json),
+        ),
       );
       setExit(code);
     });
@@ -77,17 +90,30 @@ export function registerSessionInput(sessions: Command, io: CliIo, setExit: (cod
     .option('--json', 'print every stored event as one JSON line instead of rendering')
     .action(async (id: string, eventId: string, opts: RespondOptions, command: Command) => {
       const chosen = [opts.allow, opts.deny !== undefined, opts.result !== undefined].filter(Boolean).length;
-      if (chosen !== 1) throw new CliError('Give exactly one of --allow, --deny [message] or --result <text>.', EXIT.config);
+      if (chosen !== 1)
+        throw new CliError('Give exactly one of --allow, --deny [message] or --result <text>.', EXIT.config);
       let event: UserEventParams;
       if (opts.result !== undefined) {
-        event = { type: 'user.custom_tool_result', custom_tool_use_id: eventId, content: [{ type: 'text', text: opts.result }], is_error: Boolean(opts.error) };
+        event = {
+          type: 'user.custom_tool_result',
+          custom_tool_use_id: eventId,
+          content: [{ type: 'text', text: opts.result }],
+          is_error: Boolean(opts.error),
+        };
       } else if (opts.allow) {
         event = { type: 'user.tool_confirmation', tool_use_id: eventId, result: 'allow' };
       } else {
         const message = typeof opts.deny === 'string' ? opts.deny : null;
-        event = { type: 'user.tool_confirmation', tool_use_id: eventId, result: 'deny', deny_message: message };
+        event = {
+          type: 'user.tool_confirmation',
+          tool_use_id: eventId,
+          result: 'deny',
+          deny_message: message,
+        };
       }
-      const code = await withThreadhand(io, globalsOf(command), { role: 'all' }, (th) => sendAndStream(th, io, id, [event], Boolean(opts.json)));
+      const code = await withThreadhand(io, globalsOf(command), { role: 'all' }, (th) =>
+        sendAndStream(th, io, id, [event], Boolean(opts.json)),
+      );
       setExit(code);
     });
 }

@@ -14,7 +14,8 @@ import { registerSessionInput } from './sessions-send.js';
 
 export async function requireSession(th: Threadhand, id: string): Promise<SessionRecord> {
   const session = await th.stores.log.getSession(id);
-  if (!session) throw new CliError(`No session ${id}. List sessions with \`threadhand sessions ls\`.`, EXIT.failed);
+  if (!session)
+    throw new CliError(`No session ${id}. List sessions with \`threadhand sessions ls\`.`, EXIT.failed);
   return session;
 }
 
@@ -24,7 +25,8 @@ export async function modelOf(th: Threadhand, session: SessionRecord): Promise<s
 }
 
 function statusOf(s: SessionRecord): string {
-  if (s.status === 'idle' && s.stop_reason && s.stop_reason.type !== 'end_turn') return `idle (${s.stop_reason.type})`;
+  if (s.status === 'idle' && s.stop_reason && s.stop_reason.type !== 'end_turn')
+    return `idle (${s.stop_reason.type})`;
   return s.status;
 }
 
@@ -104,7 +106,11 @@ export function registerSessions(program: Command, io: CliIo, setExit: (code: nu
     .action(async (opts: { limit: string; all?: boolean; json?: boolean }, command: Command) => {
       await withThreadhand(io, globalsOf(command), readOnly, async (th) => {
         const limit = Math.max(1, Number.parseInt(opts.limit, 10) || 20);
-        const page = await th.stores.log.listSessions({ limit, order: 'desc', includeArchived: Boolean(opts.all) });
+        const page = await th.stores.log.listSessions({
+          limit,
+          order: 'desc',
+          includeArchived: Boolean(opts.all),
+        });
         if (opts.json) {
           for (const s of page.data) io.stdout.write(`${JSON.stringify(s)}\n`);
           return;
@@ -113,10 +119,18 @@ export function registerSessions(program: Command, io: CliIo, setExit: (code: nu
           io.stdout.write('No sessions yet. Start one with: threadhand run "your task"\n');
           return;
         }
-        const rows = page.data.map((s) => [s.id, statusOf(s), s.agent_id, String(s.event_count), s.updated_at.slice(0, 19).replace('T', ' '), s.title ?? '']);
+        const rows = page.data.map((s) => [
+          s.id,
+          statusOf(s),
+          s.agent_id,
+          String(s.event_count),
+          s.updated_at.slice(0, 19).replace('T', ' '),
+          s.title ?? '',
+        ]);
         const head = ['ID', 'STATUS', 'AGENT', 'EVENTS', 'UPDATED (UTC)', 'TITLE'];
         const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-        const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? truncate(c, 60) : c.padEnd(widths[i] ?? 0))).join('  ');
+        const fmt = (r: string[]) =>
+          r.map((c, i) => (i === r.length - 1 ? truncate(c, 60) : c.padEnd(widths[i] ?? 0))).join('  ');
         io.stdout.write(`${style().bold(fmt(head))}\n${rows.map(fmt).join('\n')}\n`);
         if (page.next) io.stdout.write(style().dim(`(more: --limit ${limit * 2})\n`));
       });
@@ -154,7 +168,8 @@ export function registerSessions(program: Command, io: CliIo, setExit: (code: nu
         const session = await requireSession(th, id);
         const events = await th.stores.log.read(id);
         const speed = opts.speed !== undefined ? Number(opts.speed) : io.stdout.isTTY ? 1 : 0;
-        if (!Number.isFinite(speed) || speed < 0) throw new CliError('--speed must be a number >= 0, e.g. 2 or 0 for instant.', EXIT.config);
+        if (!Number.isFinite(speed) || speed < 0)
+          throw new CliError('--speed must be a number >= 0, e.g. 2 or 0 for instant.', EXIT.config);
         const renderer = createRenderer({
           write: (t) => void io.stdout.write(t),
           style: style(),
@@ -164,13 +179,26 @@ export function registerSessions(program: Command, io: CliIo, setExit: (code: nu
         });
         let previous: string | undefined;
         for (const e of events) {
-          if (speed > 0 && previous) await sleep(Math.min(1000, Math.max(0, Date.parse(e.processed_at) - Date.parse(previous))) / speed);
+          if (speed > 0 && previous)
+            await sleep(
+              Math.min(1000, Math.max(0, Date.parse(e.processed_at) - Date.parse(previous))) / speed,
+            );
           previous = e.processed_at;
           if (speed > 0 && e.type === 'agent.message') {
             const preview = `replay_${e.id}`;
-            renderer.handle({ kind: 'delta', delta: { type: 'event_start', event: { id: preview, type: 'agent.message' } } });
+            renderer.handle({
+              kind: 'delta',
+              delta: { type: 'event_start', event: { id: preview, type: 'agent.message' } },
+            });
             for (const piece of text(e.content).match(/[\s\S]{1,12}/g) ?? []) {
-              renderer.handle({ kind: 'delta', delta: { type: 'event_delta', event_id: preview, delta: { type: 'content_delta', content: { type: 'text', text: piece } } } });
+              renderer.handle({
+                kind: 'delta',
+                delta: {
+                  type: 'event_delta',
+                  event_id: preview,
+                  delta: { type: 'content_delta', content: { type: 'text', text: piece } },
+                },
+              });
               await sleep(15 / speed);
             }
           }

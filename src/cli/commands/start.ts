@@ -14,7 +14,9 @@ interface StartOptions {
 export function registerStart(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('start')
-    .description('Run Threadhand as a long-running server: harness worker, HTTP API, web console and chat front doors')
+    .description(
+      'Run Threadhand as a long-running server: harness worker, HTTP API, web console and chat front doors',
+    )
     .option('--role <role>', 'all (default), front (front doors only) or worker (harness only)')
     .option('--host <host>', 'HTTP listen address (default THREADHAND_HOST or 127.0.0.1)')
     .option('--port <port>', 'HTTP port (default THREADHAND_PORT or 4040; 0 = any free port)')
@@ -28,7 +30,8 @@ enable the chat front doors. Stops cleanly on Ctrl-C or SIGTERM.`,
     .action(async (opts: StartOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const role = (opts.role ?? io.env.THREADHAND_ROLE ?? 'all') as Role;
-      if (!['all', 'front', 'worker'].includes(role)) throw new CliError('--role must be all, front or worker.', EXIT.config);
+      if (!['all', 'front', 'worker'].includes(role))
+        throw new CliError('--role must be all, front or worker.', EXIT.config);
       const port = opts.port === undefined ? undefined : Number(opts.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
         throw new CliError('--port must be a port number between 0 and 65535.', EXIT.config);
@@ -50,7 +53,10 @@ enable the chat front doors. Stops cleanly on Ctrl-C or SIGTERM.`,
           agentsDir: agentsDirOf(io, globals),
           dataDir: dataDirOf(io, globals),
           logger,
-          http: role === 'worker' ? false : { host: opts.host ?? env.THREADHAND_HOST, port: port ?? env.THREADHAND_PORT },
+          http:
+            role === 'worker'
+              ? false
+              : { host: opts.host ?? env.THREADHAND_HOST, port: port ?? env.THREADHAND_PORT },
         });
       } catch (error) {
         throw asCliError(error);

@@ -31,6 +31,8 @@ export function wireBlocks(turn: FakeTurn, messageSeq: number): WireBlock[] {
           name: block.name,
           input: block.input,
         };
+      default:
+        throw new Error(`fake anthropic: unknown block type ${(block as { type: string }).type}`);
     }
   });
 }
@@ -44,7 +46,8 @@ export function stopReason(turn: FakeTurn): string {
 export function wireUsage(turn: FakeTurn, requestBody: unknown, blocks: WireBlock[]): WireUsage {
   const outChars = blocks.reduce((n, b) => n + JSON.stringify(b).length, 0);
   return {
-    input_tokens: turn.usage?.input_tokens ?? Math.max(1, Math.ceil(JSON.stringify(requestBody ?? {}).length / 4)),
+    input_tokens:
+      turn.usage?.input_tokens ?? Math.max(1, Math.ceil(JSON.stringify(requestBody ?? {}).length / 4)),
     output_tokens: turn.usage?.output_tokens ?? Math.max(1, Math.ceil(outChars / 4)),
     cache_read_input_tokens: turn.usage?.cache_read_input_tokens ?? 0,
     cache_creation_input_tokens: turn.usage?.cache_creation_input_tokens ?? 0,
@@ -77,19 +80,28 @@ export type SseEvent = { event: string; data: unknown };
 /** The events of one content block: start, deltas (in chunks), stop. */
 export function blockEvents(block: WireBlock, index: number, size: number): SseEvent[] {
   const events: SseEvent[] = [];
-  const delta = (d: unknown) => events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: d } });
+  const delta = (d: unknown) =>
+    events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: d } });
   switch (block.type) {
     case 'text':
       events.push({
         event: 'content_block_start',
-        data: { type: 'content_block_start', index, content_block: { type: 'text', text: '', citations: null } },
+        data: {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'text', text: '', citations: null },
+        },
       });
       for (const piece of chunk(block.text, size)) delta({ type: 'text_delta', text: piece });
       break;
     case 'thinking':
       events.push({
         event: 'content_block_start',
-        data: { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } },
+        data: {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'thinking', thinking: '', signature: '' },
+        },
       });
       for (const piece of chunk(block.thinking, size)) delta({ type: 'thinking_delta', thinking: piece });
       delta({ type: 'signature_delta', signature: block.signature });
@@ -97,7 +109,11 @@ export function blockEvents(block: WireBlock, index: number, size: number): SseE
     case 'tool_use':
       events.push({
         event: 'content_block_start',
-        data: { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } },
+        data: {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        },
       });
       for (const piece of chunk(JSON.stringify(block.input ?? {}), size)) {
         delta({ type: 'input_json_delta', partial_json: piece });

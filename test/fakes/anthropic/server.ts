@@ -122,7 +122,11 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
 
     const turn = await nextTurn(record);
     if (!turn) {
-      sendJson(res, 400, errorBody('invalid_request_error', `fake anthropic: script exhausted (request #${record.index + 1})`));
+      sendJson(
+        res,
+        400,
+        errorBody('invalid_request_error', `fake anthropic: script exhausted (request #${record.index + 1})`),
+      );
       record.completed = true;
       record.completedAtMs = performance.now();
       return;
@@ -134,8 +138,14 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     if (turn.error) {
       const errHeaders: Record<string, string> = { 'request-id': requestId };
       if (turn.error.retryAfter !== undefined) errHeaders['retry-after'] = String(turn.error.retryAfter);
-      if (turn.error.retryAfterMs !== undefined) errHeaders['retry-after-ms'] = String(turn.error.retryAfterMs);
-      sendJson(res, turn.error.status, errorBody(turn.error.type, turn.error.message ?? turn.error.type), errHeaders);
+      if (turn.error.retryAfterMs !== undefined)
+        errHeaders['retry-after-ms'] = String(turn.error.retryAfterMs);
+      sendJson(
+        res,
+        turn.error.status,
+        errorBody(turn.error.type, turn.error.message ?? turn.error.type),
+        errHeaders,
+      );
       record.completed = true;
       record.completedAtMs = performance.now();
       return;
@@ -169,7 +179,10 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     };
 
     const startMessage = wholeMessage(id, model, [], '', { ...usage, output_tokens: 1 });
-    write({ event: 'message_start', data: { type: 'message_start', message: { ...startMessage, stop_reason: null } } });
+    write({
+      event: 'message_start',
+      data: { type: 'message_start', message: { ...startMessage, stop_reason: null } },
+    });
     write({ event: 'ping', data: { type: 'ping' } });
     await sleep(turn.firstTokenDelayMs ?? 0, abort.signal);
 
@@ -200,7 +213,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     write({ event: 'message_stop', data: { type: 'message_stop' } });
     res.end();
     record.completed = true;
-      record.completedAtMs = performance.now();
+    record.completedAtMs = performance.now();
   }
 
   const server = createServer((req, res) => {
