@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -106,5 +106,12 @@ describe('bash tool', () => {
     const result = await r.call('bash', {});
     expect(result.is_error).toBe(true);
     expect(text(result)).toMatch(/Provide `command`/);
+  });
+
+  it('write then bash: create hello.py and run it; the file stays in the workspace', async () => {
+    const r = rig();
+    await r.call('write', { file_path: 'hello.py', content: 'print(42)\n' });
+    expect(text(await r.call('bash', { command: 'python3 hello.py' }))).toBe('42');
+    expect(readFileSync(join(r.dataDir, 'workspaces', r.sessionId, 'hello.py'), 'utf8')).toBe('print(42)\n');
   });
 });
