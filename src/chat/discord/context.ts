@@ -34,6 +34,8 @@ export interface DiscordContext {
     prompt: string;
     url?: string;
   }): Promise<SessionBinding>;
+  /** Throws (code `not_found`) when the configured agent or environment does not exist. */
+  preflight(): Promise<void>;
   /** The session bound to a channel, starting its renderer if this process is not drawing it. */
   sessionIn(channelId: string): Promise<SessionBinding | undefined>;
 }

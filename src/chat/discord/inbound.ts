@@ -91,6 +91,7 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
       await message.reply(say('Mention me with a task, e.g. `@Threadhand summarise the open issues`.'));
       return;
     }
+    await ctx.preflight();
     if (inDm) {
       await ctx.startSession({
         channelId: message.channelId,
@@ -129,6 +130,12 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
     });
   } catch (error) {
     await releaseDelivery(ctx, key);
+    // Expected refusals from the runtime (unknown agent, bad input) are said in the channel.
+    const code = (error as { code?: unknown }).code;
+    if (code === 'not_found' || code === 'invalid') {
+      await message.reply(say(`I could not start: ${(error as Error).message}`)).catch(() => undefined);
+      return;
+    }
     throw error;
   }
 }

@@ -40,6 +40,7 @@ async function runTask(ctx: DiscordContext, interaction: ChatInputCommandInterac
     await interaction.editReply(say(`**Task:** ${truncate(prompt, 1900)}`));
     return;
   }
+  await ctx.preflight();
   if (!interaction.guildId) {
     await interaction.editReply(say(`**Task:** ${truncate(prompt, 1900)}`));
     await ctx.startSession({ channelId: interaction.channelId, guildId: null, starter: author, prompt });
@@ -151,13 +152,11 @@ async function runButton(ctx: DiscordContext, interaction: ButtonInteraction): P
   if (!done) await interaction.followUp(sayPrivately('That tool call was already decided.'));
 }
 
-export async function handleInteraction(ctx: DiscordContext, interaction: Interaction): Promise<void> {
-  if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
-  if (!(await ctx.deliveries.claim(`int:${interaction.id}`))) return;
-  if (interaction.isButton()) {
-    await runButton(ctx, interaction);
-    return;
-  }
+async function dispatch(
+  ctx: DiscordContext,
+  interaction: ChatInputCommandInteraction | ButtonInteraction,
+): Promise<void> {
+  if (interaction.isButton()) return runButton(ctx, interaction);
   switch (interaction.commandName) {
     case 'task':
       return runTask(ctx, interaction);
@@ -169,5 +168,22 @@ export async function handleInteraction(ctx: DiscordContext, interaction: Intera
       return runSessions(ctx, interaction);
     default:
       await interaction.reply(sayPrivately(`Unknown command /${interaction.commandName}.`));
+  }
+}
+
+export async function handleInteraction(ctx: DiscordContext, interaction: Interaction): Promise<void> {
+  if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
+  if (!(await ctx.deliveries.claim(`int:${interaction.id}`))) return;
+  try {
+    await dispatch(ctx, interaction);
+  } catch (error) {
+    // Whoever used the command sees what went wrong instead of "thinking…" forever.
+    const text = `Something went wrong: ${error instanceof Error ? error.message : String(error)}`;
+    const answer =
+      interaction.deferred || interaction.replied
+        ? interaction.followUp(sayPrivately(text))
+        : interaction.reply(sayPrivately(text));
+    await answer.catch(() => undefined);
+    throw error;
   }
 }

@@ -150,6 +150,25 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
       logger.info({ sessionId: session.id, thread: channelId }, 'discord session started');
       return binding;
     },
+    async preflight() {
+      const agent = config.agent ?? runtime.catalog.defaultAgent();
+      const environment = config.environment ?? runtime.catalog.defaultEnvironment();
+      if (!(await runtime.catalog.getAgent(agent))) {
+        throw Object.assign(new Error(`No agent "${agent}": set DISCORD_AGENT to one in agents/.`), {
+          code: 'not_found',
+        });
+      }
+      if (!(await runtime.catalog.getEnvironment(environment))) {
+        throw Object.assign(
+          new Error(
+            `No environment "${environment}": set DISCORD_ENVIRONMENT to one in agents/environments/.`,
+          ),
+          {
+            code: 'not_found',
+          },
+        );
+      }
+    },
     async sessionIn(channelId) {
       const sessionId = await runtime.sessionForThread({ platform: 'discord', thread: channelId });
       if (!sessionId) return undefined;

@@ -107,3 +107,24 @@ describe('Discord delivery and safety', () => {
     expect((await t.th.stores.log.listSessions()).data).toHaveLength(0);
   });
 });
+
+describe('Discord errors reach the person', () => {
+  it('says why a session could not start (unknown agent)', async () => {
+    stack = await startDiscordStack({ config: { agent: 'nope' } });
+    const { discord } = stack;
+    discord.postMessage({ user: alice, content: 'hi', mentionBot: true });
+    const reply = await until(() => discord.botMessagesIn(discord.channel.id)[0], 5000, 'a reply');
+    expect(reply.content).toContain('No agent "nope"');
+    expect(discord.threads()).toHaveLength(0);
+    const { id } = discord.runCommand({ user: alice, name: 'task', options: { prompt: 'x' } });
+    const followUp = await until(
+      () =>
+        discord
+          .botMessagesIn(discord.channel.id)
+          .find((m) => m.interaction_id === id && m.content.startsWith('Something went wrong')),
+      5000,
+      'the error follow-up',
+    );
+    expect(followUp.flags & 64).toBe(64);
+  });
+});
