@@ -62,6 +62,12 @@ export async function buildConsole(): Promise<string> {
   } catch {
     rmSync(tmp, { recursive: true, force: true }); // another worker built it first
   }
+  // Builds of older sources are never used again.
+  const cache = join(out, '..');
+  for (const name of readdirSync(cache)) {
+    if (join(cache, name) !== out && !name.includes('.tmp-'))
+      rmSync(join(cache, name), { recursive: true, force: true });
+  }
   return out;
 }
 

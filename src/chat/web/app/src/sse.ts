@@ -20,6 +20,7 @@ export interface EventStreamOptions {
 }
 
 const DELTA_TYPES = ['agent.message', 'agent.thinking', 'agent.tool_use'];
+const SILENCE_MS = 45_000;
 
 export function openEventStream(options: EventStreamOptions): void {
   let lastEventId = options.lastEventId ?? null;
@@ -44,13 +45,32 @@ export function openEventStream(options: EventStreamOptions): void {
   };
 
   async function connectOnce(): Promise<void> {
+    // A connection that dies without closing sends nothing: the server pings every 15 s, so
+    // silence for longer than SILENCE_MS means reconnect.
+    const connection = new AbortController();
+    const cut = () => connection.abort();
+    options.signal.addEventListener('abort', cut, { once: true });
+    let watchdog = setTimeout(cut, SILENCE_MS);
+    const heard = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(cut, SILENCE_MS);
+    };
+    try {
+      await readStream(connection.signal, heard);
+    } finally {
+      clearTimeout(watchdog);
+      options.signal.removeEventListener('abort', cut);
+    }
+  }
+
+  async function readStream(signal: AbortSignal, heard: () => void): Promise<void> {
     const response = await fetch(url, {
       headers: {
         accept: 'text/event-stream',
         ...authHeaders(),
         ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
       },
-      signal: options.signal,
+      signal,
       cache: 'no-store',
     });
     if (!response.ok || !response.body) {
@@ -67,6 +87,7 @@ export function openEventStream(options: EventStreamOptions): void {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
+      heard();
       buffer += value.replace(/\r\n?/g, '\n');
       let cut = buffer.indexOf('\n\n');
       while (cut >= 0) {
