@@ -5,9 +5,9 @@ import { RuntimeError } from '../../runtime/runtime.js';
 import { type GlobalOptions, withThreadhand } from '../context.js';
 import { CliError, type CliIo, EXIT } from '../io.js';
 import { createRenderer } from '../render.js';
+import { modelOf, requireSession } from '../session-helpers.js';
 import { exitCodeOf, pendingHint, streamSession } from '../stream.js';
 import { createStyle, wantsColor } from '../style.js';
-import { modelOf, requireSession } from './sessions.js';
 
 async function sendAndStream(
   th: Threadhand,

@@ -2,27 +2,14 @@ import type { Command } from 'commander';
 import { summarizeToolInput, truncate } from '../../chat/core/summary.js';
 import { formatUsage } from '../../chat/core/usage.js';
 import { emptyUsage } from '../../chat/core/view.js';
-import { modelId } from '../../config/schema.js';
 import type { SessionEvent } from '../../events/schema.js';
-import type { Threadhand } from '../../main.js';
 import type { SessionRecord } from '../../store/types.js';
 import { type GlobalOptions, withThreadhand } from '../context.js';
 import { CliError, type CliIo, EXIT } from '../io.js';
 import { createRenderer, stopReasonLabel } from '../render.js';
+import { modelOf, requireSession } from '../session-helpers.js';
 import { createStyle, type Style, wantsColor } from '../style.js';
 import { registerSessionInput } from './sessions-send.js';
-
-export async function requireSession(th: Threadhand, id: string): Promise<SessionRecord> {
-  const session = await th.stores.log.getSession(id);
-  if (!session)
-    throw new CliError(`No session ${id}. List sessions with \`threadhand sessions ls\`.`, EXIT.failed);
-  return session;
-}
-
-export async function modelOf(th: Threadhand, session: SessionRecord): Promise<string | undefined> {
-  const agent = await th.catalog.getAgent(session.agent_id, session.agent_version).catch(() => undefined);
-  return agent ? modelId(agent.config) : undefined;
-}
 
 function statusOf(s: SessionRecord): string {
   if (s.status === 'idle' && s.stop_reason && s.stop_reason.type !== 'end_turn')
