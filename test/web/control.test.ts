@@ -189,6 +189,12 @@ describe('web console session controls', { timeout: 60_000 }, () => {
     await staging.getByRole('button', { name: 'Approve' }).waitFor();
     await prod.getByRole('button', { name: 'Approve' }).waitFor();
     await shot(page, 'approval-cards');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'approval-cards-phone');
+    expect(
+      await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+    ).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     await staging.getByRole('button', { name: 'Approve' }).click();
     await staging.locator('.confirmation', { hasText: 'Approved' }).waitFor();

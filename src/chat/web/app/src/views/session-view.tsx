@@ -167,6 +167,11 @@ export function SessionView({ id }: { id: string }) {
         </ol>
       )}
       <div ref={endRef} />
+      <p className="sr-only" aria-live="polite">
+        {state.pending.length > 0
+          ? `${state.pending.length} tool call(s) need approval`
+          : `Session ${statusText}`}
+      </p>
       <Composer
         sessionId={id}
         running={status === 'running' || status === 'rescheduling'}
