@@ -90,6 +90,26 @@ describe('Redis stores: recovery and failure modes', () => {
     }
   });
 
+  it('claims are won by exactly one of many concurrent claimers across processes', async () => {
+    const prefix = newPrefix();
+    const a = await createRedisStores({ url: REDIS_URL, prefix });
+    const b = await createRedisStores({ url: REDIS_URL, prefix });
+    try {
+      const wins = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).claims.claim('slack:evt:Ev1', 60_000)),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await a.claims.claim('slack:evt:Ev2', 50)).toBe(true);
+      const deadline = Date.now() + 3000;
+      let again = false;
+      while (!again && Date.now() < deadline) again = await b.claims.claim('slack:evt:Ev2', 50);
+      expect(again).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('keeps stream ids aligned with event seqs and leaves no keys behind after delete', async () => {
     const prefix = newPrefix();
     const stores = await createRedisStores({ url: REDIS_URL, prefix });

@@ -3,12 +3,14 @@ import { Redis } from 'ioredis';
 import Keyv from 'keyv';
 import { type Logger, silentLogger } from '../../logging.js';
 import { StoreError, type Stores } from '../types.js';
+import { type Claims, createRedisClaims } from './claims.js';
 import { redisKeys } from './keys.js';
 import { createRedisLeaseManager } from './leases.js';
 import { createRedisResourceStore } from './resources.js';
 import { createRedisSessionLog } from './session-log.js';
 import { createRedisWakeQueue } from './wake-queue.js';
 
+export { type Claims, createRedisClaims } from './claims.js';
 export { deleteRedisPrefix } from './cleanup.js';
 export { DEFAULT_PREFIX, normalizePrefix, type RedisKeys, redisKeys } from './keys.js';
 export { createRedisLeaseManager } from './leases.js';
@@ -52,7 +54,10 @@ function safeUrl(url: string): string {
  * ioredis, KV on `@keyv/redis`, all under one key prefix. Fails with `StoreError('unavailable')`
  * when Redis does not answer at start-up.
  */
-export async function createRedisStores(options: RedisStoresOptions): Promise<Stores> {
+/** The Redis stores, plus atomic claims (not yet part of the `Stores` port). */
+export type RedisStores = Stores & { claims: Claims };
+
+export async function createRedisStores(options: RedisStoresOptions): Promise<RedisStores> {
   const logger = options.logger ?? silentLogger();
   const keys = redisKeys(options.prefix);
   // Duplicated connections (followers, pub/sub, BullMQ) override lazyConnect: a lazily
@@ -94,6 +99,7 @@ export async function createRedisStores(options: RedisStoresOptions): Promise<St
     leases: createRedisLeaseManager(redis, keys),
     queue,
     resources: createRedisResourceStore(redis, keys),
+    claims: createRedisClaims(redis, keys),
     close() {
       closing ??= (async () => {
         await queue.close();

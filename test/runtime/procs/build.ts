@@ -25,7 +25,10 @@ const missingStayExternal: Plugin = {
 };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = existsSync(join(here, 'build.ts')) || existsSync(join(here, 'build.js')) ? resolve(here, '../../..') : process.cwd();
+const root =
+  existsSync(join(here, 'build.ts')) || existsSync(join(here, 'build.js'))
+    ? resolve(here, '../../..')
+    : process.cwd();
 const outDir = join(root, 'node_modules', '.cache', 'threadhand-procs');
 
 /** Bundles `test/runtime/procs/<name>.ts` and returns the path of the runnable `.mjs`. */
@@ -35,7 +38,9 @@ export async function buildProc(name: string): Promise<string> {
   // From the sources (vitest) the entry is `.ts`; from a tsc build (`dist/`) it is `.js`.
   // When this file itself was bundled (e.g. a bench run), fall back to the working directory.
   const dirs = [here, join(process.cwd(), 'test', 'runtime', 'procs')];
-  const entry = dirs.flatMap((dir) => [join(dir, `${name}.ts`), join(dir, `${name}.js`)]).find((path) => existsSync(path));
+  const entry = dirs
+    .flatMap((dir) => [join(dir, `${name}.ts`), join(dir, `${name}.js`)])
+    .find((path) => existsSync(path));
   if (!entry) throw new Error(`no child-process entry ${name} in ${here}`);
   await build({
     entryPoints: [entry],

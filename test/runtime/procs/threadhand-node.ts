@@ -2,10 +2,13 @@
  * One Threadhand process for the multi-process tests: `createThreadhand` with Redis stores,
  * the real model client against the parent's fake Anthropic server, and a slow test tool
  * `step` that reports over IPC when it starts (so the parent can kill -9 mid tool call).
- * Env: REDIS_URL, PREFIX, ROLE (front|worker|all), MODEL_URL, MODEL_KEY, TOOL_MS, LEASE_TTL_MS.
- * IPC in: {cmd:'create', tag} (creates a session whose first message is `tag`), {cmd:'stop'}.
- * IPC out: {type:'ready'}, {type:'created', tag, sessionId}, {type:'tool_start', sessionId, n},
- *          {type:'stopped'}.
+ * Env: REDIS_URL, PREFIX, ROLE (front|worker|all), MODEL_URL, MODEL_KEY, TOOL_MS, LEASE_TTL_MS;
+ * with SLACK_API_URL and SLACK_SIGNING_SECRET a front also runs the Slack front door (HTTP
+ * Events API on its own ephemeral port, reported as `url` in `ready`).
+ * IPC in: {cmd:'create', tag} (creates a session whose first message is `tag`), {cmd:'settle'},
+ *         {cmd:'stop'}.
+ * IPC out: {type:'ready', url?}, {type:'created', tag, sessionId}, {type:'tool_start', sessionId, n},
+ *          {type:'settled'}, {type:'stopped'}.
  */
 import { AgentConfig, EnvironmentConfig } from '../../../src/config/schema.js';
 import { createModelClient } from '../../../src/harness/model/client.js';
@@ -61,9 +64,25 @@ const th = await createThreadhand({
   extraTools: [step],
   toolSources: [],
   sandboxProviders: [],
-  http: false,
+  http: env.SLACK_API_URL ? { host: '127.0.0.1', port: 0 } : false,
   harness: { leaseTtlMs: Number(env.LEASE_TTL_MS ?? 2000), retryBaseMs: 50, retryMaxMs: 500 },
 });
+
+let settle = async () => {};
+if (env.SLACK_API_URL && role !== 'worker') {
+  const { createSlackService } = await import('../../../src/chat/slack/service.js');
+  const slack = createSlackService({
+    runtime: th.runtime,
+    logger,
+    botToken: 'xoxb-test',
+    signingSecret: env.SLACK_SIGNING_SECRET ?? 'test-signing-secret',
+    app: th.app,
+    apiUrl: env.SLACK_API_URL,
+    config: { render: { updateIntervalMs: 50, statusDelayMs: 200 } },
+  });
+  th.services.push(slack);
+  settle = () => slack.settled();
+}
 
 const shutdown = installGracefulShutdown({
   logger,
@@ -89,10 +108,12 @@ process.on('message', (raw) => {
         (session) => send({ type: 'created', tag: message.tag, sessionId: session.id }),
         (error: unknown) => send({ type: 'error', tag: message.tag, message: String(error) }),
       );
+  } else if (message.cmd === 'settle') {
+    settle().then(() => send({ type: 'settled' }));
   } else if (message.cmd === 'stop') {
     void shutdown.shutdown('parent asked');
   }
 });
 
 await th.start();
-send({ type: 'ready', role });
+send({ type: 'ready', role, url: th.http?.url });
