@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { EnvironmentConfig } from '../../config/schema.js';
 import {
   createEgressProxy,
@@ -73,7 +73,9 @@ const BASE_PATH = [
 ];
 
 export function createLocalSandboxProvider(options: LocalSandboxProviderOptions): SandboxProvider {
-  const { dataDir, logger } = options;
+  const { logger } = options;
+  // bwrap bind sources and socket paths must not depend on the process's working directory.
+  const dataDir = resolve(options.dataDir);
   const opening = new Map<string, Promise<LocalSandbox>>();
   const open = new Map<string, LocalSandbox>();
   const listeners = new Map<string, EgressListener>();
