@@ -103,7 +103,8 @@ function toApiError(err: Error): ApiError {
     const status = err.status as ContentfulStatusCode;
     if (status === 401) return new ApiError(401, 'authentication_error', err.message || 'Unauthorized.');
     if (status === 404) return notFound(err.message || 'Not found.');
-    if (status === 413) return new ApiError(413, 'request_too_large', err.message || 'Request body too large.');
+    if (status === 413)
+      return new ApiError(413, 'request_too_large', err.message || 'Request body too large.');
     if (status < 500) return new ApiError(status, 'invalid_request_error', err.message || 'Bad request.');
   }
   const code = (err as { code?: unknown }).code;
