@@ -33,7 +33,7 @@ describe('web console', { timeout: 60_000 }, () => {
         {
           content: [{ type: 'text', text: answer }],
           chunkSize: 3,
-          chunkDelayMs: 25,
+          chunkDelayMs: 40,
           usage: { input_tokens: 120, output_tokens: 45 },
         },
       ],
