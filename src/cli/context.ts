@@ -12,8 +12,8 @@ export interface GlobalOptions {
 }
 
 export interface OpenOptions {
-  /** `all` runs the harness in this process; `front` only reads and writes the log. */
-  role: 'all' | 'front';
+  /** `worker` runs the harness in this process; `front` only reads and writes the log. */
+  role: 'worker' | 'front';
   /** Log level when THREADHAND_LOG_LEVEL is unset (quiet for one-shot commands). */
   defaultLogLevel?: string;
   logger?: Logger;
@@ -45,17 +45,30 @@ export function asCliError(error: unknown): unknown {
   return error;
 }
 
+/**
+ * Chat front doors belong to `threadhand start`: a one-shot command must not log a second bot
+ * in (or open a Socket Mode connection) next to the running server.
+ */
+const FRONT_DOOR_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'DISCORD_TOKEN'];
+
+function withoutFrontDoors(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const name of FRONT_DOOR_VARIABLES) delete copy[name];
+  return copy;
+}
+
 export async function openThreadhand(
   io: CliIo,
   globals: GlobalOptions,
   options: OpenOptions,
 ): Promise<Threadhand> {
-  const checked = parseEnv(io.env, { requireModel: options.role !== 'front' });
+  const env = withoutFrontDoors(io.env);
+  const checked = parseEnv(env, { requireModel: options.role !== 'front' });
   if (!checked.ok) throw new CliError(checked.problems.join('\n'), EXIT.config);
   const { createThreadhand } = await import('../main.js');
   try {
     return await createThreadhand({
-      env: io.env,
+      env,
       role: options.role,
       agentsDir: agentsDirOf(io, globals),
       dataDir: dataDirOf(io, globals),

@@ -48,6 +48,20 @@ describe('threadhand run', () => {
     ]);
   });
 
+  it('leaves the chat front doors to threadhand start', async () => {
+    fake.setScript([text('No bots were started.')]);
+    // A Slack token without its secret would stop `start`; a Discord login would fail here.
+    const t = createTestIo({
+      ...env,
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      DISCORD_TOKEN: 'x',
+      DISCORD_API_URL: 'http://127.0.0.1:9/api',
+    });
+    expect(await runCli(['run', 'hi'], t.io)).toBe(0);
+    expect(t.err()).toBe('');
+    expect(t.out()).toContain('No bots were started.');
+  });
+
   it('prints each stored event as JSON; sessions show --json prints the same events', async () => {
     fake.setScript([text('json mode')]);
     const run = createTestIo(env);

@@ -44,7 +44,7 @@ Examples:
           'Give the task as an argument, e.g. threadhand run "fix the failing test".',
           EXIT.config,
         );
-      const code = await withThreadhand(io, globals, { role: 'all' }, async (th) => {
+      const code = await withThreadhand(io, globals, { role: 'worker' }, async (th) => {
         const agentName = opts.agent ?? th.catalog.defaultAgent();
         const agent = await th.catalog.getAgent(agentName);
         let session: Awaited<ReturnType<typeof th.runtime.createSession>>;

@@ -66,7 +66,7 @@ export function registerSessionInput(sessions: Command, io: CliIo, setExit: (cod
     .action(async (id: string, words: string[], opts: { json?: boolean }, command: Command) => {
       const message = words.join(' ').trim();
       if (!message) throw new CliError('Give the message as an argument.', EXIT.config);
-      const code = await withThreadhand(io, globalsOf(command), { role: 'all' }, (th) =>
+      const code = await withThreadhand(io, globalsOf(command), { role: 'worker' }, (th) =>
         sendAndStream(
           th,
           io,
@@ -111,7 +111,7 @@ export function registerSessionInput(sessions: Command, io: CliIo, setExit: (cod
           deny_message: message,
         };
       }
-      const code = await withThreadhand(io, globalsOf(command), { role: 'all' }, (th) =>
+      const code = await withThreadhand(io, globalsOf(command), { role: 'worker' }, (th) =>
         sendAndStream(th, io, id, [event], Boolean(opts.json)),
       );
       setExit(code);
