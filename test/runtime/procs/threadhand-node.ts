@@ -2,7 +2,8 @@
  * One Threadhand process for the multi-process tests: `createThreadhand` with Redis stores,
  * the real model client against the parent's fake Anthropic server, and a slow test tool
  * `step` that reports over IPC when it starts (so the parent can kill -9 mid tool call).
- * Env: REDIS_URL, PREFIX, ROLE (front|worker|all), MODEL_URL, MODEL_KEY, TOOL_MS, LEASE_TTL_MS;
+ * Env: REDIS_URL, PREFIX, ROLE (front|worker|all), MODEL_URL, MODEL_KEY, TOOL_MS, LEASE_TTL_MS,
+ * SLOW_STOP_MS (delay before stopping on a signal);
  * with SLACK_API_URL and SLACK_SIGNING_SECRET a front also runs the Slack front door (HTTP
  * Events API on its own ephemeral port, reported as `url` in `ready`).
  * IPC in: {cmd:'create', tag} (creates a session whose first message is `tag`), {cmd:'settle'},
@@ -88,6 +89,8 @@ const shutdown = installGracefulShutdown({
   logger,
   deadlineMs: 20_000,
   async stop() {
+    // Tests of the second signal need a shutdown that takes a while.
+    if (env.SLOW_STOP_MS) await new Promise((resolve) => setTimeout(resolve, Number(env.SLOW_STOP_MS)));
     await th.stop();
     await stores.close();
     send({ type: 'stopped' });
