@@ -22,6 +22,11 @@ export const DiscordConfig = z.object({
   throttleMs: z.number().int().min(0).default(1000),
   /** Minimum time between two calls in one channel (Discord allows ~5 per 5 s). */
   channelIntervalMs: z.number().int().min(0).default(250),
+  /**
+   * Only one process holds the gateway (leases in the shared store); a standby takes over
+   * this long after the holder stops renewing.
+   */
+  gatewayLeaseTtlMs: z.number().int().min(100).default(15_000),
   /** How long `start()` waits for the gateway to be ready. */
   readyTimeoutMs: z.number().int().positive().default(30_000),
 });

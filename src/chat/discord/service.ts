@@ -20,6 +20,7 @@ import { DiscordConfig, type DiscordConfigInput } from './config.js';
 import { bindingStore, type DiscordContext, messageIndex, type SessionBinding } from './context.js';
 import { handleMessage, handleReaction } from './inbound.js';
 import { handleInteraction } from './interactions.js';
+import { createLeadership } from './leader.js';
 import { createThreadRenderer, type DiscordIO, type ThreadRenderer } from './render.js';
 
 /** Gateway intents the bot asks for (Message Content is privileged: enable it in the portal). */
@@ -182,90 +183,105 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
     task().catch((error: unknown) => logger.error({ err: error }, `discord: handling ${what} failed`));
   };
 
+  /** Connects to the gateway and resumes drawing bound sessions (as the lease holder). */
+  async function connect(): Promise<void> {
+    const c = new Client({
+      intents: DISCORD_INTENTS,
+      // Partials let DMs and reactions on messages sent before a restart reach us.
+      partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User, Partials.GuildMember],
+      allowedMentions: { parse: [], repliedUser: false },
+      rest: { ...(options.apiUrl ? { api: options.apiUrl } : {}), ...options.rest },
+    });
+    client = c;
+    const full: DiscordContext = { ...ctx, client: c };
+    c.on(Events.MessageCreate, (message) => guard('a message', () => handleMessage(full, message)));
+    c.on(Events.InteractionCreate, (interaction) =>
+      guard('an interaction', () => handleInteraction(full, interaction)),
+    );
+    c.on(Events.MessageReactionAdd, (reaction, user) =>
+      guard('a reaction', () => handleReaction(full, reaction, user)),
+    );
+    c.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+    c.rest.on('rateLimited', (info) =>
+      logger.warn(
+        { route: info.route, retryAfter: info.retryAfter, global: info.global },
+        'discord REST rate limited',
+      ),
+    );
+    const readyPromise = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`Discord gateway not ready after ${config.readyTimeoutMs} ms.`)),
+        config.readyTimeoutMs,
+      );
+      c.once(Events.ClientReady, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    try {
+      await c.login(options.token);
+      await readyPromise;
+    } catch (error) {
+      await c.destroy();
+      client = null;
+      const code = (error as { code?: string }).code;
+      if (code === 'TokenInvalid')
+        throw new Error('DISCORD_TOKEN was refused by Discord: check the bot token.');
+      if (code === 'DisallowedIntents') {
+        throw new Error(
+          'Discord refused the gateway intents: enable Message Content in the Developer Portal.',
+        );
+      }
+      throw error;
+    }
+    ready = true;
+    logger.info({ user: c.user?.tag, guilds: c.guilds.cache.size }, 'discord connected');
+    const active = ((await kv.get(ACTIVE_KEY)) as string[] | undefined) ?? [];
+    const keep: string[] = [];
+    for (const sessionId of active) {
+      const binding = await bindings.get(sessionId);
+      const session = binding ? await runtime.stores.log.getSession(sessionId) : undefined;
+      if (!binding || !session) continue;
+      // A terminated session still gets its last turn drawn, then is not followed again.
+      if (session.status !== 'terminated') keep.push(sessionId);
+      await draw(binding);
+    }
+    if (keep.length !== active.length) await kv.set(ACTIVE_KEY, keep);
+  }
+
+  async function disconnect(): Promise<void> {
+    ready = false;
+    await Promise.all([...renderers.values()].map((r) => r.stop()));
+    renderers.clear();
+    await client?.destroy();
+    client = null;
+  }
+
+  const leadership = createLeadership({
+    leases: runtime.stores.leases,
+    key: 'discord:gateway',
+    ttlMs: config.gatewayLeaseTtlMs,
+    logger,
+    onLead: connect,
+    onLose: disconnect,
+  });
+
   return {
     name: 'discord',
     get client() {
       return client;
     },
     async start() {
-      const c = new Client({
-        intents: DISCORD_INTENTS,
-        // Partials let DMs and reactions on messages sent before a restart reach us.
-        partials: [
-          Partials.Channel,
-          Partials.Message,
-          Partials.Reaction,
-          Partials.User,
-          Partials.GuildMember,
-        ],
-        allowedMentions: { parse: [], repliedUser: false },
-        rest: { ...(options.apiUrl ? { api: options.apiUrl } : {}), ...options.rest },
-      });
-      client = c;
-      const full: DiscordContext = { ...ctx, client: c };
-      c.on(Events.MessageCreate, (message) => guard('a message', () => handleMessage(full, message)));
-      c.on(Events.InteractionCreate, (interaction) =>
-        guard('an interaction', () => handleInteraction(full, interaction)),
-      );
-      c.on(Events.MessageReactionAdd, (reaction, user) =>
-        guard('a reaction', () => handleReaction(full, reaction, user)),
-      );
-      c.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
-      c.rest.on('rateLimited', (info) =>
-        logger.warn(
-          { route: info.route, retryAfter: info.retryAfter, global: info.global },
-          'discord REST rate limited',
-        ),
-      );
-      const readyPromise = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`Discord gateway not ready after ${config.readyTimeoutMs} ms.`)),
-          config.readyTimeoutMs,
-        );
-        c.once(Events.ClientReady, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      try {
-        await c.login(options.token);
-        await readyPromise;
-      } catch (error) {
-        await c.destroy();
-        client = null;
-        const code = (error as { code?: string }).code;
-        if (code === 'TokenInvalid')
-          throw new Error('DISCORD_TOKEN was refused by Discord: check the bot token.');
-        if (code === 'DisallowedIntents') {
-          throw new Error(
-            'Discord refused the gateway intents: enable Message Content in the Developer Portal.',
-          );
-        }
-        throw error;
-      }
-      ready = true;
-      logger.info({ user: c.user?.tag, guilds: c.guilds.cache.size }, 'discord connected');
-      const active = ((await kv.get(ACTIVE_KEY)) as string[] | undefined) ?? [];
-      const keep: string[] = [];
-      for (const sessionId of active) {
-        const binding = await bindings.get(sessionId);
-        const session = binding ? await runtime.stores.log.getSession(sessionId) : undefined;
-        if (!binding || !session) continue;
-        // A terminated session still gets its last turn drawn, then is not followed again.
-        if (session.status !== 'terminated') keep.push(sessionId);
-        await draw(binding);
-      }
-      if (keep.length !== active.length) await kv.set(ACTIVE_KEY, keep);
+      await leadership.start();
+      if (!leadership.leading) logger.info('discord: another process holds the gateway; standing by');
     },
     async stop() {
-      ready = false;
-      await Promise.all([...renderers.values()].map((r) => r.stop()));
-      renderers.clear();
-      await client?.destroy();
-      client = null;
+      await leadership.stop();
+      await disconnect();
     },
     notReady() {
-      return ready ? null : 'discord: not connected to the gateway';
+      // A standby front is healthy: it takes over when the holder goes away.
+      return ready || !leadership.leading ? null : 'discord: connecting to the gateway';
     },
   };
 }

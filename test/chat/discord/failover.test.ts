@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDiscordService, type DiscordService } from '../../../src/chat/discord/index.js';
+import { silentLogger } from '../../../src/logging.js';
+import { type FakeDiscord, startFakeDiscord } from '../../fakes/discord/index.js';
+import { startTestThreadhand, type TestThreadhand } from '../../helpers/threadhand.js';
+import { alice, footers, threadOn, until } from './helpers.js';
+
+let t: TestThreadhand | undefined;
+let discord: FakeDiscord | undefined;
+const services: DiscordService[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.stop();
+  await t?.close();
+  await discord?.close();
+  t = undefined;
+  discord = undefined;
+});
+
+describe('Discord with several front doors', () => {
+  it('only one holds the gateway; the standby takes over when it stops', async () => {
+    discord = await startFakeDiscord();
+    t = await startTestThreadhand({
+      script: [
+        { content: [{ type: 'text', text: 'From the first.' }] },
+        { content: [{ type: 'text', text: 'From the second.' }] },
+      ],
+    });
+    const make = () =>
+      createDiscordService({
+        runtime: t!.th.runtime,
+        logger: silentLogger(),
+        token: discord!.token,
+        apiUrl: discord!.url,
+        kv: t!.th.stores.kv,
+        config: { throttleMs: 50, channelIntervalMs: 0, gatewayLeaseTtlMs: 1500 },
+        rest: { retries: 0 },
+      });
+    const first = make();
+    const second = make();
+    services.push(first, second);
+    await first.start();
+    await second.start();
+    expect(discord.connections).toBe(1);
+    expect(first.notReady?.()).toBeNull();
+    expect(second.notReady?.()).toBeNull();
+
+    const one = discord.postMessage({ user: alice, content: 'first', mentionBot: true });
+    await footers(discord, await threadOn(discord, one.message.id));
+    expect(t.fake.requests).toHaveLength(1);
+
+    await first.stop();
+    await until(() => discord!.connections === 1 && second.client !== null, 5000, 'the standby to connect');
+    expect(discord.identifies).toHaveLength(2);
+    const two = discord.postMessage({ user: alice, content: 'second', mentionBot: true });
+    const threadId = await threadOn(discord, two.message.id);
+    await footers(discord, threadId);
+    expect(discord.botMessagesIn(threadId)[0]?.content).toBe('From the second.');
+    expect(t.fake.requests).toHaveLength(2);
+  });
+});
