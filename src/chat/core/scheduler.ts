@@ -101,6 +101,7 @@ export function createThrottle(run: () => Promise<void>, intervalMs: number, onE
   let timer: NodeJS.Timeout | null = null;
   let inFlight: Promise<void> | null = null;
   let dirty = false;
+  let urgent = false;
   let cancelled = false;
 
   const start = (): void => {
@@ -110,20 +111,24 @@ export function createThrottle(run: () => Promise<void>, intervalMs: number, onE
       timer = null;
     }
     dirty = false;
+    urgent = false;
     lastRun = Date.now();
     inFlight = run()
       .catch((error) => onError?.(error))
       .finally(() => {
         inFlight = null;
-        if (dirty) schedule(false);
+        if (dirty) schedule(urgent);
       });
   };
 
   const schedule = (immediate: boolean): void => {
     if (cancelled) return;
     dirty = true;
-    if (inFlight || timer) return;
-    const wait = immediate ? 0 : lastRun + intervalMs - Date.now();
+    if (immediate) urgent = true;
+    if (inFlight) return;
+    // An urgent poke (something new to show) does not wait for a pending timed run.
+    if (timer && !urgent) return;
+    const wait = urgent ? 0 : lastRun + intervalMs - Date.now();
     if (wait <= 0) start();
     else timer = setTimeout(start, wait);
   };
