@@ -160,6 +160,11 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     const settings = discord.discordSettingsFromEnv(env);
     if (settings) services.push(discord.createDiscordService({ runtime, logger, kv: stores.kv, ...settings }));
   }
+  if (role !== 'worker' && env.SLACK_BOT_TOKEN?.trim()) {
+    const slack = await import('./chat/slack/index.js');
+    const settings = slack.slackSettingsFromEnv(env, await slack.readSlackConfigFile(env.SLACK_CONFIG_FILE));
+    if (settings) services.push(slack.createSlackService({ runtime, logger, app, ...settings }));
+  }
 
   const threadhand: Threadhand = {
     runtime,

@@ -1,4 +1,6 @@
 /** Slack front door configuration (validated with zod; env vars and YAML share it). */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
 import { z } from 'zod';
 
 export const SlackChannelConfig = z.strictObject({
@@ -70,4 +72,65 @@ export function channelPolicy(config: SlackConfig, channel: string): ChannelPoli
 /** Thread key used in bindings: `T…:C…:<thread_ts>`. */
 export function threadKey(team: string, channel: string, threadTs: string): string {
   return `${team}:${channel}:${threadTs}`;
+}
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export interface SlackSettings {
+  botToken: string;
+  appToken?: string;
+  signingSecret?: string;
+  apiUrl?: string;
+  config: SlackConfigInput;
+}
+
+/**
+ * Slack settings from the environment, or null when `SLACK_BOT_TOKEN` is not set.
+ * `SLACK_CONFIG_FILE` (YAML, the `SlackConfig` shape: channels, approvers, allowlist,
+ * reactions, render) is read by the caller and passed as `fileConfig`; the variables
+ * SLACK_AGENT, SLACK_ENVIRONMENT, SLACK_APPROVERS, SLACK_ALLOWLIST (comma lists of user ids)
+ * and SLACK_STILL_WORKING_MINUTES override it.
+ */
+export function slackSettingsFromEnv(env: NodeJS.ProcessEnv, fileConfig: unknown = {}): SlackSettings | null {
+  const botToken = env.SLACK_BOT_TOKEN?.trim();
+  if (!botToken) return null;
+  const base = SlackConfig.safeParse(fileConfig ?? {});
+  if (!base.success) {
+    const issue = base.error.issues[0];
+    throw new Error(`SLACK_CONFIG_FILE: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const config: SlackConfig = base.data;
+  const defaults = { ...(config.channels.default ?? { approvers: [] }) };
+  if (env.SLACK_AGENT) defaults.agent = env.SLACK_AGENT;
+  if (env.SLACK_ENVIRONMENT) defaults.environment = env.SLACK_ENVIRONMENT;
+  config.channels = { ...config.channels, default: defaults };
+  if (env.SLACK_APPROVERS) config.approvers = list(env.SLACK_APPROVERS);
+  if (env.SLACK_ALLOWLIST) config.allowlist = list(env.SLACK_ALLOWLIST);
+  if (env.SLACK_STILL_WORKING_MINUTES) {
+    const minutes = Number(env.SLACK_STILL_WORKING_MINUTES);
+    if (!(minutes > 0)) throw new Error('SLACK_STILL_WORKING_MINUTES: use a positive number of minutes.');
+    config.render = { ...config.render, stillWorkingMs: Math.round(minutes * 60_000) };
+  }
+  const opt = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
+  return {
+    botToken,
+    appToken: opt(env.SLACK_APP_TOKEN),
+    signingSecret: opt(env.SLACK_SIGNING_SECRET),
+    apiUrl: opt(env.SLACK_API_URL),
+    config,
+  };
+}
+
+/** Reads `SLACK_CONFIG_FILE` (YAML); an empty object when no path is given. */
+export async function readSlackConfigFile(path: string | undefined): Promise<unknown> {
+  if (!path?.trim()) return {};
+  try {
+    return parse(await readFile(path, 'utf8')) ?? {};
+  } catch (error) {
+    throw new Error(`SLACK_CONFIG_FILE ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
