@@ -65,7 +65,7 @@ describe('graceful shutdown of worker processes', () => {
     file = await buildProc('threadhand-node');
     fake = await startFakeAnthropic({ apiKey: API_KEY, script: (request) => script(request) });
     stores = await createRedisStores({ url: REDIS_URL, prefix });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const proc of procs)
@@ -76,7 +76,7 @@ describe('graceful shutdown of worker processes', () => {
     const admin = new Redis(REDIS_URL);
     await deleteRedisPrefix(admin, prefix);
     admin.disconnect();
-  });
+  }, 120_000);
 
   it('SIGTERM mid tool call: the worker exits 0 and the session finishes elsewhere', {
     timeout: 180_000,

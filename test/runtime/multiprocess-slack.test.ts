@@ -52,7 +52,7 @@ describe('Slack delivery across two front processes', () => {
     });
     slack = await startFakeSlack({ teamId: TEAM });
     stores = await createRedisStores({ url: REDIS_URL, prefix });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const proc of procs)
@@ -64,7 +64,7 @@ describe('Slack delivery across two front processes', () => {
     const admin = new Redis(REDIS_URL);
     await deleteRedisPrefix(admin, prefix);
     admin.disconnect();
-  });
+  }, 120_000);
 
   it('the same Slack event delivered to both fronts starts one session and posts one answer', {
     timeout: 180_000,

@@ -89,7 +89,7 @@ describe('multi-process scale-out on Redis', () => {
     file = await buildProc('threadhand-node');
     fake = await startFakeAnthropic({ apiKey: API_KEY, script: (request) => script(request) });
     stores = await createRedisStores({ url: REDIS_URL, prefix });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const proc of procs)
@@ -101,7 +101,7 @@ describe('multi-process scale-out on Redis', () => {
     if (process.env.KEEP_PREFIX) console.log('kept', prefix);
     else await deleteRedisPrefix(admin, prefix);
     admin.disconnect();
-  });
+  }, 120_000);
 
   it('every session of 30 reaches end_turn intact while workers are kill -9ed mid tool call', {
     timeout: 240_000,

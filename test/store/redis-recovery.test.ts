@@ -21,12 +21,12 @@ describe('Redis stores: recovery and failure modes', () => {
 
   beforeAll(async () => {
     consumerFile = await buildProc('wake-consumer');
-  });
+  }, 120_000);
   afterAll(async () => {
     const admin = new Redis(REDIS_URL);
     for (const prefix of prefixes) await deleteRedisPrefix(admin, prefix);
     admin.disconnect();
-  });
+  }, 120_000);
 
   it('fails with a clear "unavailable" error when Redis does not answer', async () => {
     const attempt = createRedisStores({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 500 });

@@ -3,7 +3,7 @@
  * each entry is bundled once with esbuild (node_modules kept external) into node_modules/.cache.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -54,6 +54,7 @@ export async function buildProc(name: string): Promise<string> {
     logLevel: 'silent',
     plugins: [missingStayExternal],
   });
+  process.once('exit', () => rmSync(outfile, { force: true }));
   return outfile;
 }
 
