@@ -19,7 +19,19 @@ import { startTestThreadhand, type TestThreadhand } from '../test/helpers/thread
 
 const SECRET = 'bench-secret';
 const CHANNEL = 'C0BENCH';
-const WORDS = ['the', 'build', 'passes', 'and', 'every', 'module', 'was', 'checked', 'against', 'its', 'tests'];
+const WORDS = [
+  'the',
+  'build',
+  'passes',
+  'and',
+  'every',
+  'module',
+  'was',
+  'checked',
+  'against',
+  'its',
+  'tests',
+];
 
 /** `n` words as markdown-ish prose: a sentence per line (~12 words), like a real answer. */
 function words(n: number, seed: number): string {
@@ -37,7 +49,13 @@ function script(smoke: boolean): FakeTurn[] {
   const pace = { chunkSize: 16, chunkDelayMs: smoke ? 1 : 20 };
   const turns: FakeTurn[] = [];
   for (let i = 0; i < 10; i++) {
-    turns.push({ ...pace, content: [{ type: 'text', text: words(perSegment, i) }, { type: 'tool_use', name: 'bash', input: { command: `make step-${i}` } }] });
+    turns.push({
+      ...pace,
+      content: [
+        { type: 'text', text: words(perSegment, i) },
+        { type: 'tool_use', name: 'bash', input: { command: `make step-${i}` } },
+      ],
+    });
   }
   turns.push({ ...pace, content: [{ type: 'text', text: words(perSegment, 10) }] });
   return turns;
@@ -62,7 +80,12 @@ function summarize(slack: FakeSlack, started: number, modelAt: number | undefine
     const text = String(c.args.markdown_text ?? c.args.text ?? '') + JSON.stringify(c.args.chunks ?? '');
     return c.ok && text.length > 0 && !text.includes('asked:') && WORDS.some((w) => text.includes(w));
   });
-  if (process.env.SLACK_BENCH_TRACE) console.log(calls.slice(0, 6).map((c) => `${c.at - (modelAt ?? 0)} ${c.method} ${String(c.args.markdown_text ?? '').length}`));
+  if (process.env.SLACK_BENCH_TRACE)
+    console.log(
+      calls
+        .slice(0, 6)
+        .map((c) => `${c.at - (modelAt ?? 0)} ${c.method} ${String(c.args.markdown_text ?? '').length}`),
+    );
   return {
     calls: calls.length,
     byMethod,
@@ -87,13 +110,28 @@ const mentionPayload = (ts: string, id: string) => ({
   api_app_id: 'A0APP',
   event_id: id,
   event_time: Math.floor(Date.now() / 1000),
-  event: { type: 'app_mention', user: 'U0ALICE', text: '<@U0BOT> run the checks', ts, channel: CHANNEL, team: 'T0TEAM', event_ts: ts },
+  event: {
+    type: 'app_mention',
+    user: 'U0ALICE',
+    text: '<@U0BOT> run the checks',
+    ts,
+    channel: CHANNEL,
+    team: 'T0TEAM',
+    event_ts: ts,
+  },
 });
 
 async function runThreadhand(smoke: boolean) {
   const t = await startTestThreadhand({ script: script(smoke), extraTools: [bash], start: false });
   const slack = await startFakeSlack();
-  const service = createSlackService({ runtime: t.th.runtime, logger: silentLogger(), botToken: 'xoxb', signingSecret: SECRET, app: t.th.app, apiUrl: slack.apiUrl });
+  const service = createSlackService({
+    runtime: t.th.runtime,
+    logger: silentLogger(),
+    botToken: 'xoxb',
+    signingSecret: SECRET,
+    app: t.th.app,
+    apiUrl: slack.apiUrl,
+  });
   t.th.services.push(service);
   await t.th.start();
   const http = await startHttpServer(t.th.app, { host: '127.0.0.1', port: 0 });
@@ -103,13 +141,20 @@ async function runThreadhand(smoke: boolean) {
     await postSignedSlack(`${http.url}/slack/events`, SECRET, mentionPayload(ts, 'EvBench1'));
     const sessionId = await (async () => {
       for (;;) {
-        const id = await t.th.runtime.sessionForThread({ platform: 'slack', thread: `T0TEAM:${CHANNEL}:${ts}` });
+        const id = await t.th.runtime.sessionForThread({
+          platform: 'slack',
+          thread: `T0TEAM:${CHANNEL}:${ts}`,
+        });
         if (id) return id;
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
     await t.th.runtime.waitForIdle(sessionId, { timeoutMs: 120_000 });
-    await until(() => slack.messages.some((m) => m.text.includes(' in · ') || JSON.stringify(m.blocks).includes(' in · ')), 10_000);
+    await until(
+      () =>
+        slack.messages.some((m) => m.text.includes(' in · ') || JSON.stringify(m.blocks).includes(' in · ')),
+      10_000,
+    );
     await service.settled();
     return summarize(slack, started, t.fake.requests[0]?.receivedAt);
   } finally {
@@ -190,9 +235,15 @@ function memoryState(): StateAdapter {
 }
 
 /** Drives one session through the Chat SDK the idiomatic way: stream each text, post + edit each tool card. */
-async function renderWithChatSdk(t: TestThreadhand, sessionId: string, thread: { post(m: unknown): Promise<{ edit(m: unknown): Promise<unknown> }> }) {
+async function renderWithChatSdk(
+  t: TestThreadhand,
+  sessionId: string,
+  thread: { post(m: unknown): Promise<{ edit(m: unknown): Promise<unknown> }> },
+) {
   const controller = new AbortController();
-  const iterator = t.th.stores.log.follow(sessionId, { deltas: true, signal: controller.signal })[Symbol.asyncIterator]();
+  const iterator = t.th.stores.log
+    .follow(sessionId, { deltas: true, signal: controller.signal })
+    [Symbol.asyncIterator]();
   let pending: LogItem | undefined;
   const next = async (): Promise<LogItem | undefined> => {
     if (pending) {
@@ -208,19 +259,27 @@ async function renderWithChatSdk(t: TestThreadhand, sessionId: string, thread: {
     for (;;) {
       const item = await next();
       if (!item) return;
-      if (item.kind === 'delta' && item.delta.type === 'event_start' && item.delta.event.type === 'agent.message') {
+      if (
+        item.kind === 'delta' &&
+        item.delta.type === 'event_start' &&
+        item.delta.event.type === 'agent.message'
+      ) {
         const previewId = item.delta.event.id;
         async function* text() {
           for (;;) {
             const d = await next();
             if (!d) return;
-            if (d.kind === 'delta' && d.delta.type === 'event_delta' && d.delta.event_id === previewId) yield d.delta.delta.content.text;
+            if (d.kind === 'delta' && d.delta.type === 'event_delta' && d.delta.event_id === previewId)
+              yield d.delta.delta.content.text;
             else if (d.kind === 'event' && d.event.type === 'agent.message') return;
           }
         }
         await thread.post(text());
       } else if (item.kind === 'event' && item.event.type === 'agent.tool_use') {
-        cards.set(item.event.id, await thread.post({ markdown: `*bash* \`${String(item.event.input.command)}\` running` }));
+        cards.set(
+          item.event.id,
+          await thread.post({ markdown: `*bash* \`${String(item.event.input.command)}\` running` }),
+        );
       } else if (item.kind === 'event' && item.event.type === 'agent.tool_result') {
         await cards.get(item.event.tool_use_id)?.edit({ markdown: 'done · exit 0' });
       } else if (item.kind === 'event' && item.event.type === 'session.status_idle') {
@@ -237,20 +296,26 @@ async function runChatSdk(smoke: boolean) {
   const slack = await startFakeSlack();
   const bot = new Chat({
     userName: 'threadhand',
-    adapters: { slack: createSlackAdapter({ botToken: 'xoxb', signingSecret: SECRET, apiUrl: slack.apiUrl }) },
+    adapters: {
+      slack: createSlackAdapter({ botToken: 'xoxb', signingSecret: SECRET, apiUrl: slack.apiUrl }),
+    },
     state: memoryState(),
     logger: 'silent',
   });
   let done: Promise<void> = Promise.resolve();
   bot.onNewMention(async (thread) => {
-    const session = await t.th.runtime.createSession({ initialEvents: [{ type: 'user.message', content: [{ type: 'text', text: 'run the checks' }] }] });
+    const session = await t.th.runtime.createSession({
+      initialEvents: [{ type: 'user.message', content: [{ type: 'text', text: 'run the checks' }] }],
+    });
     // vendor edge: the SDK's Thread type is generic over adapters.
     done = renderWithChatSdk(t, session.id, thread as unknown as Parameters<typeof renderWithChatSdk>[2]);
     await done;
   });
   const app = new Hono();
   const tasks: Promise<unknown>[] = [];
-  app.post('/slack', (c) => bot.webhooks.slack(c.req.raw, { waitUntil: (p: Promise<unknown>) => void tasks.push(p) }));
+  app.post('/slack', (c) =>
+    bot.webhooks.slack(c.req.raw, { waitUntil: (p: Promise<unknown>) => void tasks.push(p) }),
+  );
   const http = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
   try {
     const ts = slack.addUserMessage(CHANNEL, '<@U0BOT> run the checks');
@@ -273,7 +338,12 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
   const chatSdk = await runChatSdk(smoke);
   const table = [
     ['', 'Web API calls', 'first text (ms)', 'after model (ms)'],
-    ['threadhand', String(threadhand.calls), String(threadhand.firstTextMs), String(threadhand.firstTextAfterModelMs)],
+    [
+      'threadhand',
+      String(threadhand.calls),
+      String(threadhand.firstTextMs),
+      String(threadhand.firstTextAfterModelMs),
+    ],
     ['chat sdk', String(chatSdk.calls), String(chatSdk.firstTextMs), String(chatSdk.firstTextAfterModelMs)],
   ];
   console.log('slack: 2,000-word streamed answer with 10 tool calls');

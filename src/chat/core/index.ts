@@ -1,3 +1,4 @@
+export type { LogItem } from '../../store/types.js';
 export * from './follow.js';
 export * from './records.js';
 export * from './scheduler.js';
@@ -5,4 +6,3 @@ export * from './summary.js';
 export * from './types.js';
 export * from './usage.js';
 export * from './view.js';
-export type { LogItem } from '../../store/types.js';

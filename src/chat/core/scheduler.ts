@@ -96,7 +96,11 @@ export interface Throttle {
  * Coalesces redraw requests: however often `poke` is called, `run` is called at most once per
  * `intervalMs`, never twice at once, and always once more after the last poke.
  */
-export function createThrottle(run: () => Promise<void>, intervalMs: number, onError?: (e: unknown) => void): Throttle {
+export function createThrottle(
+  run: () => Promise<void>,
+  intervalMs: number,
+  onError?: (e: unknown) => void,
+): Throttle {
   let lastRun = -Infinity;
   let timer: NodeJS.Timeout | null = null;
   let inFlight: Promise<void> | null = null;

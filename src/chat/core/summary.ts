@@ -28,7 +28,8 @@ export function truncate(text: string, max: number): string {
 
 /** Exit code reported in a tool result's text (`exit code: 1`, `Exit code 2`, `exited with code 3`). */
 export function parseExitCode(text: string): number | undefined {
-  const match = /exit(?:ed with)?[ _]code[:=]?\s*(-?\d+)/i.exec(text) ?? /"exit_code"\s*:\s*(-?\d+)/.exec(text);
+  const match =
+    /exit(?:ed with)?[ _]code[:=]?\s*(-?\d+)/i.exec(text) ?? /"exit_code"\s*:\s*(-?\d+)/.exec(text);
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 

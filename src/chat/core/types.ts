@@ -19,13 +19,7 @@ export interface TextItem {
   final: boolean;
 }
 
-export type ToolStatus =
-  | 'running'
-  | 'pending_approval'
-  | 'done'
-  | 'failed'
-  | 'denied'
-  | 'interrupted';
+export type ToolStatus = 'running' | 'pending_approval' | 'done' | 'failed' | 'denied' | 'interrupted';
 
 export interface ToolItem {
   kind: 'tool';

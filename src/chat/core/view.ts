@@ -66,7 +66,13 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
       pendingApprovals: [],
     };
     state.turns.push(turn);
-    internals.set(turnId, { breaks: 0, interrupted: false, breakAfterPreview: false, parts: [], preview: null });
+    internals.set(turnId, {
+      breaks: 0,
+      interrupted: false,
+      breakAfterPreview: false,
+      parts: [],
+      preview: null,
+    });
     return turn;
   };
 
@@ -174,7 +180,7 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
       }
       case 'user.message': {
         const turn = current();
-        if (!turn || turn.state !== 'running') return false;
+        if (turn?.state !== 'running') return false;
         // Text still streaming belongs before the break; its durable event comes later.
         const inner = internals.get(turn.turnId)!;
         if (inner.preview) inner.breakAfterPreview = true;
@@ -237,13 +243,13 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
       }
       case 'session.status_idle': {
         const turn = current();
-        if (!turn || turn.state !== 'running') return false;
+        if (turn?.state !== 'running') return false;
         turn.state = 'idle';
         turn.stopReason = event.stop_reason;
         if (event.stop_reason.type === 'requires_action') {
           for (const id of event.stop_reason.event_ids) {
             const tool = state.tools.get(id);
-            if (!tool || tool.status !== 'running') continue;
+            if (tool?.status !== 'running') continue;
             tool.status = 'pending_approval';
             tool.revision += 1;
             turn.pendingApprovals.push(tool);
@@ -273,7 +279,7 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
 
   const applyDelta = (delta: StreamDelta): boolean => {
     const turn = current();
-    if (!turn || turn.state !== 'running') return false;
+    if (turn?.state !== 'running') return false;
     const inner = internals.get(turn.turnId)!;
     if (delta.type === 'event_start') {
       if (delta.event.type === 'agent.message') {

@@ -5,7 +5,7 @@
  */
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from '../../logging.js';
-import { createChannelScheduler, type ChannelScheduler } from '../core/scheduler.js';
+import { type ChannelScheduler, createChannelScheduler } from '../core/scheduler.js';
 
 export class SlackApiError extends Error {
   constructor(

@@ -28,15 +28,30 @@ export function toolCardBlocks(tool: ToolItem, sessionId: string): Block[] {
   const head = `*${tool.name}* ${tool.summary ? code(truncate(tool.summary, 500)) : ''}\n${STATUS_LABEL[tool.status]}${exit}`;
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
   if (tool.output.trim().length > 0 && tool.status !== 'pending_approval') {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: code(truncate(tool.output.trim(), 600)) }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: code(truncate(tool.output.trim(), 600)) }],
+    });
   }
   if (tool.status === 'pending_approval') {
     blocks.push({
       type: 'actions',
       block_id: `approval:${tool.toolUseId}`,
       elements: [
-        { type: 'button', action_id: ACTION_APPROVE, text: { type: 'plain_text', text: 'Approve' }, style: 'primary', value: `${sessionId}|${tool.toolUseId}` },
-        { type: 'button', action_id: ACTION_DENY, text: { type: 'plain_text', text: 'Deny' }, style: 'danger', value: `${sessionId}|${tool.toolUseId}` },
+        {
+          type: 'button',
+          action_id: ACTION_APPROVE,
+          text: { type: 'plain_text', text: 'Approve' },
+          style: 'primary',
+          value: `${sessionId}|${tool.toolUseId}`,
+        },
+        {
+          type: 'button',
+          action_id: ACTION_DENY,
+          text: { type: 'plain_text', text: 'Deny' },
+          style: 'danger',
+          value: `${sessionId}|${tool.toolUseId}`,
+        },
       ],
     });
   } else if (tool.status === 'running') {
@@ -54,7 +69,15 @@ export function stopActions(sessionId: string): Block {
   return {
     type: 'actions',
     block_id: `stop:${sessionId}`,
-    elements: [{ type: 'button', action_id: ACTION_STOP, text: { type: 'plain_text', text: 'Stop' }, style: 'danger', value: sessionId }],
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION_STOP,
+        text: { type: 'plain_text', text: 'Stop' },
+        style: 'danger',
+        value: sessionId,
+      },
+    ],
   };
 }
 

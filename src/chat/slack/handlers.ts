@@ -55,7 +55,12 @@ export function createHandlers(ctx: HandlerContext) {
   };
 
   const ephemeral = (channel: string, user: string, text: string, threadTs?: string) =>
-    api.call(channel, 'chat.postEphemeral', { channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    api.call(channel, 'chat.postEphemeral', {
+      channel,
+      user,
+      text,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
 
   const remember = (channel: string, ts: string, info: MessageInfo) => messages.set(`${channel}:${ts}`, info);
 
@@ -65,22 +70,40 @@ export function createHandlers(ctx: HandlerContext) {
     if (!session) return { ok: false, why: 'That session no longer exists.' };
     const policy = channelPolicy(config, channel);
     if (approving && policy.allowlist && !policy.allowlist.has(user)) {
-      return { ok: false, why: 'You are not on this workspace’s Threadhand allowlist, so you cannot approve tool calls.' };
+      return {
+        ok: false,
+        why: 'You are not on this workspace’s Threadhand allowlist, so you cannot approve tool calls.',
+      };
     }
     const starter = session.metadata.slack_user;
     if (user === starter || policy.approvers.has(user)) return { ok: true, why: '' };
     const who = starter ? `<@${starter}> (who started it)` : 'the person who started it';
-    return { ok: false, why: `Only ${who} or a configured approver can ${approving ? 'approve or deny tool calls' : 'stop'} in this session.` };
+    return {
+      ok: false,
+      why: `Only ${who} or a configured approver can ${approving ? 'approve or deny tool calls' : 'stop'} in this session.`,
+    };
   };
 
   const targetFor = async (sessionId: string): Promise<ThreadTarget | undefined> => {
     const session = await runtime.stores.log.getSession(sessionId);
     const m = session?.metadata;
     if (!m?.slack_channel || !m.slack_thread_ts) return undefined;
-    return { sessionId, team: m.slack_team ?? ctx.bot.team, channel: m.slack_channel, threadTs: m.slack_thread_ts, recipientUserId: m.slack_user };
+    return {
+      sessionId,
+      team: m.slack_team ?? ctx.bot.team,
+      channel: m.slack_channel,
+      threadTs: m.slack_thread_ts,
+      recipientUserId: m.slack_user,
+    };
   };
 
-  const startSession = async (user: string, team: string, channel: string, threadTs: string, text: string) => {
+  const startSession = async (
+    user: string,
+    team: string,
+    channel: string,
+    threadTs: string,
+    text: string,
+  ) => {
     const policy = channelPolicy(config, channel);
     const session = await runtime.createSession({
       agent: policy.agent,
@@ -98,7 +121,12 @@ export function createHandlers(ctx: HandlerContext) {
     return session;
   };
 
-  const interrupt = async (sessionId: string, user: string, channel: string, threadTs?: string): Promise<string | null> => {
+  const interrupt = async (
+    sessionId: string,
+    user: string,
+    channel: string,
+    threadTs?: string,
+  ): Promise<string | null> => {
     const allowed = await mayControl(sessionId, user, channel, false);
     if (!allowed.ok) {
       await ephemeral(channel, user, allowed.why, threadTs);
@@ -108,7 +136,13 @@ export function createHandlers(ctx: HandlerContext) {
     return null;
   };
 
-  const confirm = async (info: MessageInfo, user: string, channel: string, allow: boolean, threadTs?: string) => {
+  const confirm = async (
+    info: MessageInfo,
+    user: string,
+    channel: string,
+    allow: boolean,
+    threadTs?: string,
+  ) => {
     if (!info.toolUseId) return;
     const allowed = await mayControl(info.sessionId, user, channel, true);
     if (!allowed.ok) {
@@ -116,17 +150,31 @@ export function createHandlers(ctx: HandlerContext) {
       return;
     }
     const session = await runtime.stores.log.getSession(info.sessionId);
-    const pending = session?.stop_reason?.type === 'requires_action' && session.stop_reason.event_ids.includes(info.toolUseId);
+    const pending =
+      session?.stop_reason?.type === 'requires_action' &&
+      session.stop_reason.event_ids.includes(info.toolUseId);
     if (!pending) return;
     if (!(await ctx.dedupe.claim(`confirm:${info.toolUseId}`))) return;
     await runtime.send(
       info.sessionId,
-      [{ type: 'user.tool_confirmation', tool_use_id: info.toolUseId, result: allow ? 'allow' : 'deny', ...(allow ? {} : { deny_message: `Denied by ${user} in Slack.` }) }],
+      [
+        {
+          type: 'user.tool_confirmation',
+          tool_use_id: info.toolUseId,
+          result: allow ? 'allow' : 'deny',
+          ...(allow ? {} : { deny_message: `Denied by ${user} in Slack.` }),
+        },
+      ],
       authorFor(user, channel),
     );
   };
 
-  const threadReply = async (sessionId: string, msg: SlackMessage & { user: string }, text: string, threadTs: string) => {
+  const threadReply = async (
+    sessionId: string,
+    msg: SlackMessage & { user: string },
+    text: string,
+    threadTs: string,
+  ) => {
     await remember(msg.channel, msg.ts, { sessionId });
     const target = await targetFor(sessionId);
     if (target) ctx.render(target);
@@ -138,10 +186,18 @@ export function createHandlers(ctx: HandlerContext) {
     if (session?.status === 'running' || session?.status === 'rescheduling') {
       // Acknowledge at once: the agent gets it as steering at its next step.
       void api
-        .call(msg.channel, 'reactions.add', { channel: msg.channel, timestamp: msg.ts, name: config.reactions.received })
+        .call(msg.channel, 'reactions.add', {
+          channel: msg.channel,
+          timestamp: msg.ts,
+          name: config.reactions.received,
+        })
         .catch((err: unknown) => logger.warn({ err }, 'could not acknowledge a steering message'));
     }
-    await runtime.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text }] }], authorFor(msg.user, msg.channel));
+    await runtime.send(
+      sessionId,
+      [{ type: 'user.message', content: [{ type: 'text', text }] }],
+      authorFor(msg.user, msg.channel),
+    );
   };
 
   return {
@@ -158,7 +214,10 @@ export function createHandlers(ctx: HandlerContext) {
       const isDm = msg.channel_type === 'im' || msg.channel.startsWith('D');
       let sessionId: string | undefined;
       if (msg.thread_ts) {
-        sessionId = await runtime.sessionForThread({ platform: 'slack', thread: threadKey(team, msg.channel, msg.thread_ts) });
+        sessionId = await runtime.sessionForThread({
+          platform: 'slack',
+          thread: threadKey(team, msg.channel, msg.thread_ts),
+        });
       }
       if (!sessionId && !isMention && !isDm) return;
       // Retries and redeliveries share the event id; a mention also arrives as a message event.
@@ -168,7 +227,10 @@ export function createHandlers(ctx: HandlerContext) {
       await startSession(user, team, msg.channel, msg.thread_ts ?? msg.ts, text);
     },
 
-    async reaction(ev: { user: string; reaction: string; item: { channel?: string; ts?: string } }, eventId?: string) {
+    async reaction(
+      ev: { user: string; reaction: string; item: { channel?: string; ts?: string } },
+      eventId?: string,
+    ) {
       const { channel, ts } = ev.item;
       if (!channel || !ts || ev.user === ctx.bot.userId) return;
       const r = config.reactions;
@@ -176,7 +238,10 @@ export function createHandlers(ctx: HandlerContext) {
       if (eventId && !(await ctx.dedupe.claim(`evt:${eventId}`))) return;
       let info = await messages.get(`${channel}:${ts}`);
       if (!info) {
-        const sessionId = await runtime.sessionForThread({ platform: 'slack', thread: threadKey(ctx.bot.team, channel, ts) });
+        const sessionId = await runtime.sessionForThread({
+          platform: 'slack',
+          thread: threadKey(ctx.bot.team, channel, ts),
+        });
         if (sessionId) info = { sessionId };
       }
       if (!info) return;
@@ -196,7 +261,12 @@ export function createHandlers(ctx: HandlerContext) {
     },
 
     /** `/threadhand <task|status|stop|list>`; returns the ephemeral answer. */
-    async command(cmd: { text: string; user_id: string; channel_id: string; team_id: string }): Promise<string> {
+    async command(cmd: {
+      text: string;
+      user_id: string;
+      channel_id: string;
+      team_id: string;
+    }): Promise<string> {
       const text = cmd.text.trim();
       const word = text.toLowerCase();
       const recent = (await channelSessions.get(cmd.channel_id)) ?? [];
@@ -207,7 +277,10 @@ export function createHandlers(ctx: HandlerContext) {
         const sessions = [];
         for (const id of word === 'status' ? recent.slice(0, 1) : recent.slice(0, 10)) {
           const s = await runtime.stores.log.getSession(id);
-          if (s) sessions.push(`• \`${s.id}\` ${s.status}${s.stop_reason ? ` (${s.stop_reason.type})` : ''}: ${s.title ?? ''}`);
+          if (s)
+            sessions.push(
+              `• \`${s.id}\` ${s.status}${s.stop_reason ? ` (${s.stop_reason.type})` : ''}: ${s.title ?? ''}`,
+            );
         }
         return sessions.length > 0 ? sessions.join('\n') : 'No Threadhand sessions in this channel yet.';
       }

@@ -103,8 +103,12 @@ export function createHonoReceiver(options: HonoReceiverOptions): HonoReceiver {
           customProperties: {},
           ack: async (response?: unknown) => answer(response),
         };
-        void bolt.processEvent(event).catch((err: unknown) => log.error({ err }, 'slack event handler failed'));
-        const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_DEADLINE_MS).unref());
+        void bolt
+          .processEvent(event)
+          .catch((err: unknown) => log.error({ err }, 'slack event handler failed'));
+        const timeout = new Promise<undefined>((resolve) =>
+          setTimeout(() => resolve(undefined), ACK_DEADLINE_MS).unref(),
+        );
         const response = await Promise.race([acked, timeout]);
         if (response === undefined || response === '') return c.body(null, 200);
         if (typeof response === 'string') return c.text(response);

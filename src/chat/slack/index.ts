@@ -1,4 +1,11 @@
-export { createSlackApi, SlackApiError, type SlackApi } from './api.js';
-export { SlackConfig, type SlackConfigInput, type SlackSettings, readSlackConfigFile, slackSettingsFromEnv, threadKey } from './config.js';
+export { createSlackApi, type SlackApi, SlackApiError } from './api.js';
+export {
+  readSlackConfigFile,
+  SlackConfig,
+  type SlackConfigInput,
+  type SlackSettings,
+  slackSettingsFromEnv,
+  threadKey,
+} from './config.js';
 export { createHonoReceiver, verifySlackSignature } from './http-receiver.js';
 export { createSlackService, type SlackService, type SlackServiceOptions } from './service.js';

@@ -14,7 +14,7 @@ import { splitAt } from '../core/summary.js';
 import type { Activity, TextItem, ToolItem, TurnView } from '../core/types.js';
 import { formatUsage } from '../core/usage.js';
 import type { SessionView } from '../core/view.js';
-import { SlackApiError, type SlackApi } from './api.js';
+import { type SlackApi, SlackApiError } from './api.js';
 import { stillWorkingBlocks, toolCardBlocks, toolCardFallback, usageBlocks } from './blocks.js';
 import type { SlackReactions, SlackRenderConfig } from './config.js';
 
@@ -36,7 +36,11 @@ export interface RendererDeps {
   reactions: SlackReactions;
   modelFor(sessionId: string): Promise<string | undefined>;
   /** Maps a posted message to its session (and tool use) for reactions. */
-  rememberMessage(channel: string, ts: string, info: { sessionId: string; toolUseId?: string }): Promise<void>;
+  rememberMessage(
+    channel: string,
+    ts: string,
+    info: { sessionId: string; toolUseId?: string },
+  ): Promise<void>;
   /** Shared flag: Slack refused streaming for this workspace; post + update from now on. */
   streaming: { refused: boolean };
 }
@@ -66,7 +70,13 @@ export interface ThreadRenderer {
 }
 
 /** Errors meaning "this workspace/app cannot stream": fall back to post + update for good. */
-const STREAM_REFUSALS = new Set(['feature_not_enabled', 'unknown_method', 'method_deprecated', 'not_allowed_token_type', 'missing_scope']);
+const STREAM_REFUSALS = new Set([
+  'feature_not_enabled',
+  'unknown_method',
+  'method_deprecated',
+  'not_allowed_token_type',
+  'missing_scope',
+]);
 const MAX_CALL_CHARS = 10_000;
 
 export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): ThreadRenderer {
@@ -113,7 +123,7 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
 
   const stillWorking = async (): Promise<void> => {
     const turn = view?.currentTurn();
-    if (!turn || turn.state !== 'running') return;
+    if (turn?.state !== 'running') return;
     const key = `notice:${turn.turnId}`;
     const record = await get(key);
     if (record.done) return;
@@ -130,16 +140,28 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
   };
 
   const openPart = async (item: TextItem, record: RenderRecord, from: number): Promise<void> => {
-    const chunk = item.text.slice(from, from + splitAt(item.text.slice(from), Math.min(render.messageMaxChars, MAX_CALL_CHARS)));
+    const chunk = item.text.slice(
+      from,
+      from + splitAt(item.text.slice(from), Math.min(render.messageMaxChars, MAX_CALL_CHARS)),
+    );
     let part: TextPart | undefined;
     if (render.streaming && !deps.streaming.refused) {
       try {
         const res = await call('chat.startStream', {
           thread_ts: target.threadTs,
           markdown_text: chunk,
-          ...(target.recipientUserId ? { recipient_team_id: target.team, recipient_user_id: target.recipientUserId } : {}),
+          ...(target.recipientUserId
+            ? { recipient_team_id: target.team, recipient_user_id: target.recipientUserId }
+            : {}),
         });
-        part = { ts: String(res.ts), from, sent: from + chunk.length, open: true, mode: 'stream', startedAt: Date.now() };
+        part = {
+          ts: String(res.ts),
+          from,
+          sent: from + chunk.length,
+          open: true,
+          mode: 'stream',
+          startedAt: Date.now(),
+        };
       } catch (error) {
         if (!(error instanceof SlackApiError)) throw error;
         if (STREAM_REFUSALS.has(error.code)) deps.streaming.refused = true;
@@ -148,7 +170,14 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
     }
     if (!part) {
       const res = await call('chat.postMessage', { thread_ts: target.threadTs, text: chunk });
-      part = { ts: String(res.ts), from, sent: from + chunk.length, open: true, mode: 'post', startedAt: Date.now() };
+      part = {
+        ts: String(res.ts),
+        from,
+        sent: from + chunk.length,
+        open: true,
+        mode: 'post',
+        startedAt: Date.now(),
+      };
     }
     record.parts = [...(record.parts ?? []), part];
     await save(item.key, record);
@@ -157,7 +186,13 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
   };
 
   /** Sends `chunk` as the end of the part (plus the footer), and closes it. */
-  const closePart = async (item: TextItem, record: RenderRecord, part: TextPart, chunk: string, footer: string | null) => {
+  const closePart = async (
+    item: TextItem,
+    record: RenderRecord,
+    part: TextPart,
+    chunk: string,
+    footer: string | null,
+  ) => {
     try {
       if (part.mode === 'stream') {
         await call('chat.stopStream', {
@@ -180,12 +215,15 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
   };
 
   /** Draws a text item; `closed` once its last message is finished, `footer` when the footer went with it. */
-  const reconcileText = async (item: TextItem, footerFor: () => string | null): Promise<{ closed: boolean; footer: boolean }> => {
+  const reconcileText = async (
+    item: TextItem,
+    footerFor: () => string | null,
+  ): Promise<{ closed: boolean; footer: boolean }> => {
     const record = await get(item.key);
     for (let guard = 0; guard < 100; guard++) {
       const part = record.parts?.[record.parts.length - 1];
       const total = item.text.length;
-      if (!part || !part.open) {
+      if (!part?.open) {
         if (total > (part?.sent ?? 0)) {
           await openPart(item, record, part?.sent ?? 0);
           continue;
@@ -209,7 +247,11 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
       const chunk = pending.slice(0, MAX_CALL_CHARS);
       try {
         if (part.mode === 'stream') await call('chat.appendStream', { ts: part.ts, markdown_text: chunk });
-        else await call('chat.update', { ts: part.ts, text: item.text.slice(part.from, part.sent + chunk.length) });
+        else
+          await call('chat.update', {
+            ts: part.ts,
+            text: item.text.slice(part.from, part.sent + chunk.length),
+          });
         part.sent += chunk.length;
       } catch (error) {
         if (!(error instanceof SlackApiError) || error.code !== 'message_not_in_streaming_state') throw error;
@@ -233,7 +275,10 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
     if (!record.ts) {
       const res = await call('chat.postMessage', { thread_ts: target.threadTs, ...args });
       record.ts = String(res.ts);
-      await deps.rememberMessage(target.channel, record.ts, { sessionId: target.sessionId, toolUseId: tool.toolUseId });
+      await deps.rememberMessage(target.channel, record.ts, {
+        sessionId: target.sessionId,
+        toolUseId: tool.toolUseId,
+      });
     } else {
       await call('chat.update', { ts: record.ts, ...args });
     }
@@ -246,7 +291,8 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
     const notes: string[] = [];
     if (turn.error) notes.push(`:warning: ${turn.error}`);
     if (turn.stopReason?.type === 'requires_action') notes.push('waiting for approval');
-    else if (turn.stopReason && turn.stopReason.type !== 'end_turn') notes.push(`stopped: ${turn.stopReason.type}`);
+    else if (turn.stopReason && turn.stopReason.type !== 'end_turn')
+      notes.push(`stopped: ${turn.stopReason.type}`);
     if (turn.state === 'terminated') notes.push('session terminated');
     return [formatUsage(turn.usage, model), ...notes].join(' · ');
   };
@@ -263,7 +309,9 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
       }
       // Decided when the message closes: the view keeps changing while calls are in flight.
       const footer = () =>
-        turn.endEventId !== null && turn.items[turn.items.length - 1] === item && !footerDone ? footerLine(turn) : null;
+        turn.endEventId !== null && turn.items[turn.items.length - 1] === item && !footerDone
+          ? footerLine(turn)
+          : null;
       const result = await reconcileText(item, footer);
       if (result.footer) {
         footerDone = true;
@@ -276,7 +324,11 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
     const lastItem = turn.items[turn.items.length - 1];
     if (ended && !footerDone && (lastItem?.kind !== 'text' || lastTextClosed)) {
       const line = footerLine(turn);
-      const res = await call('chat.postMessage', { thread_ts: target.threadTs, text: line, blocks: usageBlocks(line) });
+      const res = await call('chat.postMessage', {
+        thread_ts: target.threadTs,
+        text: line,
+        blocks: usageBlocks(line),
+      });
       footerDone = true;
       await save(`footer:${turn.turnId}`, { done: true, ts: String(res.ts) });
       visible();
@@ -312,7 +364,11 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
     if (firstOfTurn) armQuiet();
     statusTurn = turn.turnId;
     try {
-      await call('assistant.threads.setStatus', { channel_id: target.channel, thread_ts: target.threadTs, status: want });
+      await call('assistant.threads.setStatus', {
+        channel_id: target.channel,
+        thread_ts: target.threadTs,
+        status: want,
+      });
     } catch (error) {
       if (!(error instanceof SlackApiError)) throw error;
       log.debug({ code: error.code }, 'assistant.threads.setStatus refused');
@@ -358,7 +414,8 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
             view = current;
             if (!caughtUp) return;
             const turn = current.currentTurn();
-            const count = (turn?.items.length ?? 0) + current.state.turns.length * 1000 + (turn?.endEventId ? 1 : 0);
+            const count =
+              (turn?.items.length ?? 0) + current.state.turns.length * 1000 + (turn?.endEventId ? 1 : 0);
             // New items (first words, a new card, the end of a turn) are drawn at once; growth is throttled.
             throttle.poke({ immediate: count !== known });
             known = count;

@@ -80,7 +80,9 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
 
   const modelFor = async (sessionId: string) => {
     const session = await runtime.stores.log.getSession(sessionId);
-    const agent = session ? await runtime.catalog.getAgent(session.agent_id, session.agent_version) : undefined;
+    const agent = session
+      ? await runtime.catalog.getAgent(session.agent_id, session.agent_version)
+      : undefined;
     const model = agent?.config.model;
     return typeof model === 'string' ? model : model?.id;
   };
@@ -119,19 +121,36 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
     });
     const actionContext = (body: unknown) => {
       // vendor edge: block_actions payload shape.
-      const b = body as { user: { id: string }; channel?: { id: string }; message?: { ts: string; thread_ts?: string } };
-      return { user: b.user.id, channel: b.channel?.id ?? '', threadTs: b.message?.thread_ts ?? b.message?.ts };
+      const b = body as {
+        user: { id: string };
+        channel?: { id: string };
+        message?: { ts: string; thread_ts?: string };
+      };
+      return {
+        user: b.user.id,
+        channel: b.channel?.id ?? '',
+        threadTs: b.message?.thread_ts ?? b.message?.ts,
+      };
     };
     app.action(ACTION_STOP, async ({ ack, body, action }) => {
       await ack();
       const a = actionContext(body);
       await h.stopButton((action as { value?: string }).value ?? '', a.user, a.channel, a.threadTs);
     });
-    for (const [id, allow] of [[ACTION_APPROVE, true], [ACTION_DENY, false]] as const) {
+    for (const [id, allow] of [
+      [ACTION_APPROVE, true],
+      [ACTION_DENY, false],
+    ] as const) {
       app.action(id, async ({ ack, body, action }) => {
         await ack();
         const a = actionContext(body);
-        await h.approvalButton((action as { value?: string }).value ?? '', a.user, a.channel, allow, a.threadTs);
+        await h.approvalButton(
+          (action as { value?: string }).value ?? '',
+          a.user,
+          a.channel,
+          allow,
+          a.threadTs,
+        );
       });
     }
     app.command('/threadhand', async ({ ack, command }) => {
@@ -155,8 +174,21 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
     notReady: () => ready,
     async start() {
       const auth = await api.call('*', 'auth.test', {});
-      const bot = { userId: String(auth.user_id), botId: String(auth.bot_id ?? ''), team: String(auth.team_id ?? '') };
-      handlers = createHandlers({ runtime, api, config, logger, kv, dedupe: createDeduper(kv, 'slack:dedupe'), bot, render });
+      const bot = {
+        userId: String(auth.user_id),
+        botId: String(auth.bot_id ?? ''),
+        team: String(auth.team_id ?? ''),
+      };
+      handlers = createHandlers({
+        runtime,
+        api,
+        config,
+        logger,
+        kv,
+        dedupe: createDeduper(kv, 'slack:dedupe'),
+        bot,
+        render,
+      });
       const common = {
         token: options.botToken,
         botId: bot.botId,

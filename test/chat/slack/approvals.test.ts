@@ -33,11 +33,23 @@ describe('slack: approvals', () => {
     expect(h!.slack.visibleText(card)).toContain('needs approval');
     expect(JSON.stringify(card.blocks)).toContain(`${sessionId}|${toolUseId}`);
     await h!.react(ALICE, 'white_check_mark', card.ts);
-    await until(() => threadText(h!, root).includes('Cleaned the build directory.'), 10_000, 'the answer after approval');
+    await until(
+      () => threadText(h!, root).includes('Cleaned the build directory.'),
+      10_000,
+      'the answer after approval',
+    );
     expect(calls).toEqual(['rm -rf build/']);
     const confirmation = (await h!.t.events(sessionId)).find((e) => e.type === 'user.tool_confirmation');
-    expect(confirmation).toMatchObject({ tool_use_id: toolUseId, result: 'allow', author: { user_id: ALICE } });
-    await until(() => !JSON.stringify(h!.slack.messages.find((m) => m.ts === card.ts)!.blocks).includes(ACTION_APPROVE), 5000, 'the buttons to go');
+    expect(confirmation).toMatchObject({
+      tool_use_id: toolUseId,
+      result: 'allow',
+      author: { user_id: ALICE },
+    });
+    await until(
+      () => !JSON.stringify(h!.slack.messages.find((m) => m.ts === card.ts)!.blocks).includes(ACTION_APPROVE),
+      5000,
+      'the buttons to go',
+    );
     expect(h!.slack.visibleText(h!.slack.messages.find((m) => m.ts === card.ts)!)).toContain('done');
   });
 
@@ -45,21 +57,44 @@ describe('slack: approvals', () => {
     const { root, sessionId, card, calls, toolUseId } = await startPending();
     expect(await h!.click(ALICE, ACTION_APPROVE, `${sessionId}|${toolUseId}`, card.ts, root)).toBe(200);
     await h!.click(ALICE, ACTION_APPROVE, `${sessionId}|${toolUseId}`, card.ts, root);
-    await until(() => threadText(h!, root).includes('Cleaned the build directory.'), 10_000, 'the answer after approval');
+    await until(
+      () => threadText(h!, root).includes('Cleaned the build directory.'),
+      10_000,
+      'the answer after approval',
+    );
     expect(calls).toEqual(['rm -rf build/']);
     expect((await h!.t.events(sessionId)).filter((e) => e.type === 'user.tool_confirmation')).toHaveLength(1);
   });
 
-  it('the Deny button and the ❌ reaction deny', async () => {
-    const { root, sessionId, card, calls, toolUseId } = await startPending();
+  it('the ❌ reaction denies; the tool never runs', async () => {
+    const { sessionId, card, calls } = await startPending();
     await h!.react(ALICE, 'x', card.ts);
-    await waitEvent(h!, sessionId, (e) => e.type === 'user.tool_confirmation' && e.result === 'deny', 'the denial');
+    await waitEvent(
+      h!,
+      sessionId,
+      (e) => e.type === 'user.tool_confirmation' && e.result === 'deny',
+      'the denial',
+    );
     await h!.t.th.runtime.waitForIdle(sessionId, { timeoutMs: 5000 });
     expect(calls).toEqual([]);
-    await until(() => h!.slack.visibleText(h!.slack.messages.find((m) => m.ts === card.ts)!).includes('denied'), 5000, 'the card to say denied');
-    expect(ACTION_DENY).toBeDefined();
-    expect(toolUseId).toBeDefined();
-    expect(root).toBeDefined();
+    await until(
+      () => h!.slack.visibleText(h!.slack.messages.find((m) => m.ts === card.ts)!).includes('denied'),
+      5000,
+      'the card to say denied',
+    );
+  });
+
+  it('the Deny button denies', async () => {
+    const { root, sessionId, card, calls, toolUseId } = await startPending();
+    await h!.click(ALICE, ACTION_DENY, `${sessionId}|${toolUseId}`, card.ts, root);
+    await waitEvent(
+      h!,
+      sessionId,
+      (e) => e.type === 'user.tool_confirmation' && e.result === 'deny',
+      'the denial',
+    );
+    await h!.t.th.runtime.waitForIdle(sessionId, { timeoutMs: 5000 });
+    expect(calls).toEqual([]);
   });
 
   it('a non-approver is refused with an ephemeral message, and nothing is confirmed', async () => {
@@ -69,7 +104,9 @@ describe('slack: approvals', () => {
     await until(() => h!.slack.ephemerals.length >= 2, 5000, 'the refusals');
     expect(h!.slack.ephemerals.every((e) => e.user === BOB && e.text.includes('approve'))).toBe(true);
     expect((await h!.t.events(sessionId)).some((e) => e.type === 'user.tool_confirmation')).toBe(false);
-    expect((await h!.t.th.stores.log.getSession(sessionId))!.stop_reason).toMatchObject({ type: 'requires_action' });
+    expect((await h!.t.th.stores.log.getSession(sessionId))!.stop_reason).toMatchObject({
+      type: 'requires_action',
+    });
   });
 
   it('users outside the allowlist are marked untrusted and cannot approve, even as approvers', async () => {
@@ -84,7 +121,11 @@ describe('slack: approvals', () => {
     const first = (await h.t.events(sessionId))[0];
     expect(first).toMatchObject({ type: 'user.message', author: { user_id: CAROL, trusted: false } });
     await h.react(CAROL, 'white_check_mark', card.ts);
-    await until(() => h!.slack.ephemerals.some((e) => e.user === CAROL && e.text.includes('allowlist')), 5000, 'the refusal');
+    await until(
+      () => h!.slack.ephemerals.some((e) => e.user === CAROL && e.text.includes('allowlist')),
+      5000,
+      'the refusal',
+    );
     expect((await h.t.events(sessionId)).some((e) => e.type === 'user.tool_confirmation')).toBe(false);
   });
 });

@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION_STOP } from '../../../src/chat/slack/blocks.js';
 import { until } from '../../helpers/threadhand.js';
-import { ALICE, BOB, blockingBash, CHANNEL, gatedBash, type SlackHarness, startSlackHarness } from './harness.js';
+import {
+  ALICE,
+  BOB,
+  blockingBash,
+  CHANNEL,
+  gatedBash,
+  type SlackHarness,
+  startSlackHarness,
+} from './harness.js';
 import { messageWithAction, sessionOf, threadText, waitEvent } from './util.js';
 
 let h: SlackHarness | undefined;
@@ -29,7 +37,12 @@ describe('slack: control from the thread', () => {
   it('a bare "stop" reply interrupts; "stop the deploy" is an ordinary message', async () => {
     const { root, sessionId } = await startBlocked();
     await h!.say(ALICE, 'stop the deploy', { threadTs: root });
-    const steer = await waitEvent(h!, sessionId, (e) => e.type === 'user.message' && JSON.stringify(e.content).includes('stop the deploy'), 'the ordinary message');
+    const steer = await waitEvent(
+      h!,
+      sessionId,
+      (e) => e.type === 'user.message' && JSON.stringify(e.content).includes('stop the deploy'),
+      'the ordinary message',
+    );
     expect(steer).toBeDefined();
     expect((await h!.t.events(sessionId)).some((e) => e.type === 'user.interrupt')).toBe(false);
     await h!.say(ALICE, 'stop', { threadTs: root });
@@ -52,7 +65,9 @@ describe('slack: control from the thread', () => {
     const session = await h!.t.th.runtime.waitForIdle(sessionId, { timeoutMs: 5000 });
     expect(session.status).toBe('idle');
     expect(Date.now() - started).toBeLessThan(1000);
-    expect((await h!.t.events(sessionId)).find((e) => e.type === 'user.interrupt')).toMatchObject({ author: { user_id: ALICE } });
+    expect((await h!.t.events(sessionId)).find((e) => e.type === 'user.interrupt')).toMatchObject({
+      author: { user_id: ALICE },
+    });
   });
 
   it('someone who is neither the starter nor an approver is refused with an ephemeral message', async () => {
@@ -79,7 +94,12 @@ describe('slack: steering', () => {
     h = await startSlackHarness({
       tools: [tool],
       script: [
-        { content: [{ type: 'text', text: 'Running the build first.' }, { type: 'tool_use', name: 'bash', input: { command: 'make' } }] },
+        {
+          content: [
+            { type: 'text', text: 'Running the build first.' },
+            { type: 'tool_use', name: 'bash', input: { command: 'make' } },
+          ],
+        },
         { content: [{ type: 'text', text: 'Build passes. Lint is clean too.' }] },
         { content: [{ type: 'text', text: 'You are welcome.' }] },
       ],
@@ -88,8 +108,17 @@ describe('slack: steering', () => {
     const sessionId = await sessionOf(h, root);
     await until(() => tool.started(), 10_000, 'the tool to start');
     const steerTs = await h.say(ALICE, 'also check lint', { threadTs: root });
-    await until(() => h!.slack.messages.find((m) => m.ts === steerTs)?.reactions.includes('eyes'), 3000, 'the eyes reaction');
-    await waitEvent(h, sessionId, (e) => e.type === 'user.message' && JSON.stringify(e.content).includes('also check lint'), 'the steering event');
+    await until(
+      () => h!.slack.messages.find((m) => m.ts === steerTs)?.reactions.includes('eyes'),
+      3000,
+      'the eyes reaction',
+    );
+    await waitEvent(
+      h,
+      sessionId,
+      (e) => e.type === 'user.message' && JSON.stringify(e.content).includes('also check lint'),
+      'the steering event',
+    );
     tool.release();
     await until(() => threadText(h!, root).includes('Lint is clean too.'), 10_000, 'the steered answer');
     expect(JSON.stringify(h.t.fake.requests[1]!.body.messages)).toContain('also check lint');

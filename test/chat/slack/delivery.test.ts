@@ -11,7 +11,15 @@ afterEach(async () => {
 });
 
 const answer = [{ content: [{ type: 'text' as const, text: 'Here is the answer.' }] }];
-const mention = (ts: string, text = '<@U0BOT> what is up?') => ({ type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL, team: TEAM, event_ts: ts });
+const mention = (ts: string, text = '<@U0BOT> what is up?') => ({
+  type: 'app_mention',
+  user: ALICE,
+  text,
+  ts,
+  channel: CHANNEL,
+  team: TEAM,
+  event_ts: ts,
+});
 
 async function sessionCount(): Promise<number> {
   return (await h!.t.th.stores.log.listSessions({ limit: 100 })).data.length;
@@ -40,8 +48,14 @@ describe('slack: delivery', () => {
     const url = `${h.http!.url}/slack/events`;
     const payload = { type: 'event_callback', team_id: TEAM, event_id: 'EvX', event: mention(ts) };
     const forged = await postSignedSlack(url, SECRET, payload, { secret: 'not-the-secret' });
-    const stale = await postSignedSlack(url, SECRET, payload, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
-    const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    const stale = await postSignedSlack(url, SECRET, payload, {
+      timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
+    const unsigned = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
     expect([forged.status, stale.status, unsigned.status]).toEqual([401, 401, 401]);
     expect(await sessionCount()).toBe(0);
     expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
@@ -74,8 +88,24 @@ describe('slack: delivery', () => {
   it('the bot ignores its own messages', async () => {
     h = await startSlackHarness({ script: answer });
     const ts = h.slack.addUserMessage(CHANNEL, 'hello');
-    await h.deliver({ type: 'message', channel_type: 'im', channel: 'D0DM', user: 'U0BOT', text: 'echo', ts, team: TEAM });
-    await h.deliver({ type: 'message', channel_type: 'im', channel: 'D0DM', bot_id: 'B0BOT', text: 'echo', ts: `${ts}1`, team: TEAM });
+    await h.deliver({
+      type: 'message',
+      channel_type: 'im',
+      channel: 'D0DM',
+      user: 'U0BOT',
+      text: 'echo',
+      ts,
+      team: TEAM,
+    });
+    await h.deliver({
+      type: 'message',
+      channel_type: 'im',
+      channel: 'D0DM',
+      bot_id: 'B0BOT',
+      text: 'echo',
+      ts: `${ts}1`,
+      team: TEAM,
+    });
     await h.say(ALICE, 'hi there', { channel: 'D0DM', mention: false });
     await until(async () => (await sessionCount()) === 1, 5000, 'the DM session');
     expect(await sessionCount()).toBe(1);
@@ -86,9 +116,17 @@ describe('slack: delivery', () => {
     const res = await h.command(ALICE, 'deploy to staging');
     expect(res.status).toBe(200);
     expect(res.body).toContain('Starting');
-    const root = await until(() => h!.slack.messages.find((m) => m.text.includes('asked: deploy to staging')), 5000, 'the root message');
+    const root = await until(
+      () => h!.slack.messages.find((m) => m.text.includes('asked: deploy to staging')),
+      5000,
+      'the root message',
+    );
     expect(root.text).toContain(`<@${ALICE}>`);
-    await until(() => threadText(h!, root.ts).includes('Deployed to staging.'), 10_000, 'the answer in the thread');
+    await until(
+      () => threadText(h!, root.ts).includes('Deployed to staging.'),
+      10_000,
+      'the answer in the thread',
+    );
     const sessionId = await sessionOf(h, root.ts);
     await h.t.th.runtime.waitForIdle(sessionId, { timeoutMs: 5000 });
     const status = await h.command(ALICE, 'status');

@@ -2,15 +2,16 @@
  * A real Threadhand (runtime + harness + fake model) with the Slack front door pointed at
  * the fake Slack Web API, over HTTP Events (signed posts to the shared app) or Socket Mode.
  */
-import { createSlackService, type SlackService } from '../../../src/chat/slack/service.js';
+
+import { type HttpServer, startHttpServer } from '../../../src/api/http.js';
 import type { SlackConfigInput } from '../../../src/chat/slack/config.js';
-import { startHttpServer, type HttpServer } from '../../../src/api/http.js';
+import { createSlackService, type SlackService } from '../../../src/chat/slack/service.js';
 import { createLogger, silentLogger } from '../../../src/logging.js';
 import type { Stores } from '../../../src/store/types.js';
 import { type Tool, textResult } from '../../../src/tools/types.js';
 import type { FakeScript } from '../../fakes/anthropic/types.js';
 import { postSignedSlack } from '../../fakes/slack/signed.js';
-import { startFakeSocketMode, type FakeSocketMode } from '../../fakes/slack/socket-mode.js';
+import { type FakeSocketMode, startFakeSocketMode } from '../../fakes/slack/socket-mode.js';
 import { type FakeSlack, type FakeSlackOptions, startFakeSlack } from '../../fakes/slack/web-api.js';
 import { startTestThreadhand, type TestThreadhand } from '../../helpers/threadhand.js';
 
@@ -29,7 +30,11 @@ export interface SlackHarness {
   /** Delivers an Events API payload (signed HTTP post, or a Socket Mode envelope). */
   deliver(event: Record<string, unknown>, options?: { eventId?: string; retryNum?: number }): Promise<number>;
   /** A person posts `text` (root message when no threadTs); the bot gets the events Slack would send. */
-  say(user: string, text: string, options?: { threadTs?: string; mention?: boolean; channel?: string }): Promise<string>;
+  say(
+    user: string,
+    text: string,
+    options?: { threadTs?: string; mention?: boolean; channel?: string },
+  ): Promise<string>;
   react(user: string, reaction: string, ts: string, channel?: string): Promise<void>;
   click(user: string, actionId: string, value: string, messageTs: string, threadTs: string): Promise<number>;
   command(user: string, text: string): Promise<{ status: number; body: string }>;
@@ -40,21 +45,27 @@ export interface SlackHarness {
 
 let eventCounter = 0;
 
-export async function startSlackHarness(
-  options: {
-    script: FakeScript;
-    tools?: Tool[];
-    mode?: 'http' | 'socket';
-    config?: SlackConfigInput;
-    slack?: FakeSlackOptions;
-    stores?: Stores;
-  },
-): Promise<SlackHarness> {
+export async function startSlackHarness(options: {
+  script: FakeScript;
+  tools?: Tool[];
+  mode?: 'http' | 'socket';
+  config?: SlackConfigInput;
+  slack?: FakeSlackOptions;
+  stores?: Stores;
+}): Promise<SlackHarness> {
   const mode = options.mode ?? 'http';
-  const t = await startTestThreadhand({ script: options.script, extraTools: options.tools ?? [], start: false, stores: options.stores });
+  const t = await startTestThreadhand({
+    script: options.script,
+    extraTools: options.tools ?? [],
+    start: false,
+    stores: options.stores,
+  });
   const slack = await startFakeSlack({ teamId: TEAM, ...options.slack });
   const socket = mode === 'socket' ? await startFakeSocketMode(slack) : undefined;
-  const config: SlackConfigInput = { ...options.config, render: { updateIntervalMs: 50, statusDelayMs: 200, ...options.config?.render } };
+  const config: SlackConfigInput = {
+    ...options.config,
+    render: { updateIntervalMs: 50, statusDelayMs: 200, ...options.config?.render },
+  };
   const make = () =>
     createSlackService({
       runtime: t.th.runtime,
@@ -73,7 +84,15 @@ export async function startSlackHarness(
   const eventsUrl = () => `${http!.url}/slack/events`;
   const deliver: SlackHarness['deliver'] = async (event, opts = {}) => {
     const eventId = opts.eventId ?? `Ev${++eventCounter}`;
-    const payload = { token: 'x', team_id: TEAM, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event };
+    const payload = {
+      token: 'x',
+      team_id: TEAM,
+      api_app_id: 'A0APP',
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      event,
+    };
     if (socket) {
       await socket.send('events_api', payload, { retryAttempt: opts.retryNum });
       return 200;
@@ -96,13 +115,28 @@ export async function startSlackHarness(
       const mention = opts.mention ?? !opts.threadTs;
       const body = mention ? `<@U0BOT> ${text}` : text;
       const ts = slack.addUserMessage(channel, body, opts.threadTs);
-      const base = { user, text: body, ts, channel, team: TEAM, event_ts: ts, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) };
+      const base = {
+        user,
+        text: body,
+        ts,
+        channel,
+        team: TEAM,
+        event_ts: ts,
+        ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+      };
       if (mention) await deliver({ type: 'app_mention', ...base });
       await deliver({ type: 'message', channel_type: channel.startsWith('D') ? 'im' : 'channel', ...base });
       return ts;
     },
     async react(user, reaction, ts, channel = CHANNEL) {
-      await deliver({ type: 'reaction_added', user, reaction, item: { type: 'message', channel, ts }, item_user: 'U0BOT', event_ts: `${Date.now() / 1000}` });
+      await deliver({
+        type: 'reaction_added',
+        user,
+        reaction,
+        item: { type: 'message', channel, ts },
+        item_user: 'U0BOT',
+        event_ts: `${Date.now() / 1000}`,
+      });
     },
     async click(user, actionId, value, messageTs, threadTs) {
       const payload = {
@@ -115,7 +149,9 @@ export async function startSlackHarness(
         channel: { id: CHANNEL },
         container: { type: 'message', message_ts: messageTs, channel_id: CHANNEL },
         message: { ts: messageTs, thread_ts: threadTs, type: 'message' },
-        actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: `${Date.now() / 1000}` }],
+        actions: [
+          { type: 'button', action_id: actionId, block_id: 'b', value, action_ts: `${Date.now() / 1000}` },
+        ],
         response_url: `${slack.url}/response`,
       };
       if (socket) {
@@ -126,7 +162,17 @@ export async function startSlackHarness(
       return res.status;
     },
     async command(user, text) {
-      const payload = { token: 'x', team_id: TEAM, channel_id: CHANNEL, user_id: user, command: '/threadhand', text, response_url: `${slack.url}/response`, trigger_id: 'trig', api_app_id: 'A0APP' };
+      const payload = {
+        token: 'x',
+        team_id: TEAM,
+        channel_id: CHANNEL,
+        user_id: user,
+        command: '/threadhand',
+        text,
+        response_url: `${slack.url}/response`,
+        trigger_id: 'trig',
+        api_app_id: 'A0APP',
+      };
       if (socket) {
         const ack = await socket.send('slash_commands', payload);
         return { status: 200, body: JSON.stringify(ack.payload ?? '') };
@@ -137,7 +183,8 @@ export async function startSlackHarness(
     async restartService() {
       await service.stop();
       t.th.services.splice(t.th.services.indexOf(service), 1);
-      if (mode === 'http') throw new Error('restartService is for socket mode (the HTTP route is mounted once per app)');
+      if (mode === 'http')
+        throw new Error('restartService is for socket mode (the HTTP route is mounted once per app)');
       service = make();
       t.th.services.push(service);
       await service.start();
@@ -154,7 +201,10 @@ export async function startSlackHarness(
 }
 
 /** A tool named like the built-in shell so cards look real; runs instantly. */
-export function fakeBash(permission: 'always_allow' | 'always_ask' = 'always_allow', calls: string[] = []): Tool {
+export function fakeBash(
+  permission: 'always_allow' | 'always_ask' = 'always_allow',
+  calls: string[] = [],
+): Tool {
   return {
     name: 'bash',
     description: 'Runs a shell command.',

@@ -28,7 +28,9 @@ describe('manifests/slack-app.yaml', () => {
     const source = readdirSync(join(root, 'src/chat/slack'))
       .map((f) => readFileSync(join(root, 'src/chat/slack', f), 'utf8'))
       .join('\n');
-    const methods = new Set([...source.matchAll(/'((?:chat|reactions|assistant\.threads|auth)\.[a-zA-Z]+)'/g)].map((m) => m[1]!));
+    const methods = new Set(
+      [...source.matchAll(/'((?:chat|reactions|assistant\.threads|auth)\.[a-zA-Z]+)'/g)].map((m) => m[1]!),
+    );
     expect(methods.size).toBeGreaterThan(5);
     for (const method of methods) {
       expect(SCOPE_OF, `scope of ${method}`).toHaveProperty([method]);
@@ -39,7 +41,8 @@ describe('manifests/slack-app.yaml', () => {
 
   it('subscribes to the events and features the front door handles', () => {
     const events = manifest.settings.event_subscriptions.bot_events;
-    for (const e of ['app_mention', 'message.channels', 'message.im', 'reaction_added']) expect(events).toContain(e);
+    for (const e of ['app_mention', 'message.channels', 'message.im', 'reaction_added'])
+      expect(events).toContain(e);
     for (const s of ['app_mentions:read', 'channels:history', 'im:history', 'reactions:read', 'commands']) {
       expect(manifest.oauth_config.scopes.bot).toContain(s);
     }

@@ -10,13 +10,21 @@ afterEach(async () => {
 });
 
 const paragraph = (n: number) =>
-  Array.from({ length: n }, (_, i) => `Paragraph ${i + 1}: the quick brown fox jumps over the lazy dog.`).join('\n\n');
+  Array.from(
+    { length: n },
+    (_, i) => `Paragraph ${i + 1}: the quick brown fox jumps over the lazy dog.`,
+  ).join('\n\n');
 
 /** Text of the bot's answer messages in the thread, in order (no root, no cards, no footer). */
 const answerText = (h: SlackHarness, root: string) =>
   h.slack
     .thread(CHANNEL, root)
-    .filter((m) => m.ts !== root && m.blocks.every((b) => (b as { type: string }).type === 'context') && !m.text.includes(' in · '))
+    .filter(
+      (m) =>
+        m.ts !== root &&
+        m.blocks.every((b) => (b as { type: string }).type === 'context') &&
+        !m.text.includes(' in · '),
+    )
     .map((m) => m.text)
     .join('');
 
@@ -44,7 +52,12 @@ describe('slack: rendering', () => {
     h = await startSlackHarness({
       tools: [fakeBash()],
       script: [
-        { content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', name: 'bash', input: { command: 'ls' } }] },
+        {
+          content: [
+            { type: 'text', text: 'Checking.' },
+            { type: 'tool_use', name: 'bash', input: { command: 'ls' } },
+          ],
+        },
         { content: [{ type: 'text', text: paragraph(3) }], chunkDelayMs: 5 },
       ],
     });
@@ -74,7 +87,9 @@ describe('slack: rendering', () => {
     const root = await h.say(ALICE, 'write a lot');
     await until(() => threadText(h!, root).includes(' in · '), 15_000, 'the footer');
     await h.service.settled();
-    const answers = h.slack.thread(CHANNEL, root).filter((m) => m.ts !== root && m.streamStartedAt !== undefined);
+    const answers = h.slack
+      .thread(CHANNEL, root)
+      .filter((m) => m.ts !== root && m.streamStartedAt !== undefined);
     expect(answers.length).toBeGreaterThanOrEqual(Math.ceil(text.length / 500));
     expect(answers.every((m) => m.text.length <= 500 && !m.streaming)).toBe(true);
     expect(answers.map((m) => m.text).join('')).toBe(text);
@@ -90,14 +105,24 @@ describe('slack: rendering', () => {
     const root = await h.say(ALICE, 'write slowly');
     await until(() => threadText(h!, root).includes(' in · '), 20_000, 'the footer');
     await h.service.settled();
-    const answers = h.slack.thread(CHANNEL, root).filter((m) => m.ts !== root && m.streamStartedAt !== undefined);
+    const answers = h.slack
+      .thread(CHANNEL, root)
+      .filter((m) => m.ts !== root && m.streamStartedAt !== undefined);
     expect(answers.length).toBeGreaterThan(1);
     expect(answers.map((m) => m.text).join('')).toBe(text);
   });
 
   it('first words are visible as soon as the first delta arrives', async () => {
-    h = await startSlackHarness({ script: [{ content: [{ type: 'text', text: `Hi${'. and more'.repeat(40)}` }], chunkDelayMs: 200, chunkSize: 2 }] });
-    const root = await h.say(ALICE, 'hello');
+    h = await startSlackHarness({
+      script: [
+        {
+          content: [{ type: 'text', text: `Hi${'. and more'.repeat(40)}` }],
+          chunkDelayMs: 200,
+          chunkSize: 2,
+        },
+      ],
+    });
+    await h.say(ALICE, 'hello');
     const first = await until(() => h!.slack.callsOf('chat.startStream')[0], 5000, 'the stream to start');
     expect(first.args.markdown_text).toBe('Hi');
   });
@@ -106,7 +131,10 @@ describe('slack: rendering', () => {
     const tool = gatedBash();
     h = await startSlackHarness({
       tools: [tool],
-      script: [{ content: [{ type: 'tool_use', name: 'bash', input: { command: 'make' } }] }, { content: [{ type: 'text', text: 'Built.' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'bash', input: { command: 'make' } }] },
+        { content: [{ type: 'text', text: 'Built.' }] },
+      ],
       config: { render: { stillWorkingMs: 300 } },
     });
     const root = await h.say(ALICE, 'build');

@@ -16,20 +16,29 @@ describe('slack: restart', () => {
       mode: 'socket',
       tools: [fakeBash()],
       script: [
-        { content: [{ type: 'text', text: 'Looking.' }, { type: 'tool_use', name: 'bash', input: { command: 'cat report' } }] },
+        {
+          content: [
+            { type: 'text', text: 'Looking.' },
+            { type: 'tool_use', name: 'bash', input: { command: 'cat report' } },
+          ],
+        },
         { content: [{ type: 'text', text: answer }], chunkDelayMs: 15, chunkSize: 8 },
       ],
     });
     const root = await h.say(ALICE, 'summarise the report');
     const sessionId = await sessionOf(h, root);
     await until(() => threadText(h!, root).includes('Line 5 of'), 10_000, 'the answer to be streaming');
-    const postsBefore = h.slack.calls.filter((c) => ['chat.postMessage', 'chat.startStream'].includes(c.method) && c.ok).length;
+    const postsBefore = h.slack.calls.filter(
+      (c) => ['chat.postMessage', 'chat.startStream'].includes(c.method) && c.ok,
+    ).length;
     expect(h.slack.messages.some((m) => m.streaming)).toBe(true);
     await h.restartService();
     await h.t.th.runtime.waitForIdle(sessionId, { timeoutMs: 15_000 });
     await until(() => threadText(h!, root).includes(' in · '), 10_000, 'the footer');
     await h.service.settled();
-    const posts = h.slack.calls.filter((c) => ['chat.postMessage', 'chat.startStream'].includes(c.method) && c.ok);
+    const posts = h.slack.calls.filter(
+      (c) => ['chat.postMessage', 'chat.startStream'].includes(c.method) && c.ok,
+    );
     // After the restart only the footer could be new: the card and both texts were already posted.
     expect(posts.length - postsBefore).toBeLessThanOrEqual(1);
     const bot = h.slack.thread(CHANNEL, root).filter((m) => m.ts !== root);

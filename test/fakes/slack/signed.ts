@@ -27,7 +27,10 @@ export async function postSignedSlack(
     encoding === 'json'
       ? JSON.stringify(payload)
       : new URLSearchParams(
-          Object.entries(payload).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+          Object.entries(payload).map(([k, v]): [string, string] => [
+            k,
+            typeof v === 'string' ? v : JSON.stringify(v),
+          ]),
         ).toString();
   const headers: Record<string, string> = {
     'content-type': encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',

@@ -46,7 +46,14 @@ export async function startFakeSocketMode(slack: FakeSlack): Promise<FakeSocketM
       acks.push(ack);
       waiters.get(ack.envelope_id)?.(ack);
     });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0APP' }, debug_info: { host: 'fake', approximate_connection_time: 3600 } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        connection_info: { app_id: 'A0APP' },
+        debug_info: { host: 'fake', approximate_connection_time: 3600 },
+      }),
+    );
     const pending = onConnect;
     onConnect = [];
     for (const resolve of pending) resolve();

@@ -72,7 +72,8 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
   if (contentType?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(raw)) {
-    const looksJson = (value.startsWith('[') || value.startsWith('{')) && key !== 'text' && key !== 'markdown_text';
+    const looksJson =
+      (value.startsWith('[') || value.startsWith('{')) && key !== 'text' && key !== 'markdown_text';
     if (looksJson) {
       try {
         out[key] = JSON.parse(value);
@@ -89,11 +90,15 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
 function blockText(blocks: unknown[]): string {
   const texts: string[] = [];
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+      return;
+    }
     if (node && typeof node === 'object') {
       const record = node as Record<string, unknown>;
       if (typeof record.text === 'string') texts.push(record.text);
-      for (const [key, value] of Object.entries(record)) if (key !== 'text' || typeof value !== 'string') walk(value);
+      for (const [key, value] of Object.entries(record))
+        if (key !== 'text' || typeof value !== 'string') walk(value);
     }
   };
   walk(blocks);
@@ -115,7 +120,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const channel = String(args.channel ?? args.channel_id ?? '');
     switch (method) {
       case 'auth.test':
-        return { user_id: options.botUserId ?? 'U0BOT', bot_id: options.botId ?? 'B0BOT', team_id: teamId, user: 'threadhand', team: 'Test' };
+        return {
+          user_id: options.botUserId ?? 'U0BOT',
+          bot_id: options.botId ?? 'B0BOT',
+          team_id: teamId,
+          user: 'threadhand',
+          team: 'Test',
+        };
       case 'apps.connections.open':
         return { url: socketUrl };
       case 'users.info': {
@@ -146,7 +157,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         return { channel, ts: message.ts };
       }
       case 'chat.postEphemeral':
-        ephemerals.push({ channel, user: String(args.user), text: String(args.text ?? ''), thread_ts: args.thread_ts as string | undefined });
+        ephemerals.push({
+          channel,
+          user: String(args.user),
+          text: String(args.text ?? ''),
+          thread_ts: args.thread_ts as string | undefined,
+        });
         return { message_ts: nextTs() };
       case 'chat.startStream': {
         if (refuseStreaming) return { error: refuseStreaming };
@@ -173,7 +189,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         const message = find(channel, args.ts);
         if (!message) return { error: 'message_not_found' };
         const expired =
-          options.streamMaxAgeMs !== undefined && Date.now() - (message.streamStartedAt ?? 0) > options.streamMaxAgeMs;
+          options.streamMaxAgeMs !== undefined &&
+          Date.now() - (message.streamStartedAt ?? 0) > options.streamMaxAgeMs;
         if (!message.streaming || expired) {
           message.streaming = false;
           return { error: 'message_not_in_streaming_state' };
@@ -187,14 +204,17 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       }
       case 'reactions.add': {
         const message = find(channel, args.timestamp);
-        if (message && !message.reactions.includes(String(args.name))) message.reactions.push(String(args.name));
+        if (message && !message.reactions.includes(String(args.name)))
+          message.reactions.push(String(args.name));
         return {};
       }
       case 'assistant.threads.setStatus':
       case 'reactions.remove':
         return {};
       case 'chat.getPermalink':
-        return { permalink: `https://slack.test/archives/${channel}/p${String(args.message_ts).replace('.', '')}` };
+        return {
+          permalink: `https://slack.test/archives/${channel}/p${String(args.message_ts).replace('.', '')}`,
+        };
       default:
         return { error: 'unknown_method' };
     }
@@ -257,7 +277,16 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     addUserMessage(channel, text, threadTs) {
       const ts = nextTs();
-      messages.push({ channel, ts, thread_ts: threadTs, text, blocks: [], streaming: false, reactions: [], updates: 0 });
+      messages.push({
+        channel,
+        ts,
+        thread_ts: threadTs,
+        text,
+        blocks: [],
+        streaming: false,
+        reactions: [],
+        updates: 0,
+      });
       return ts;
     },
     close: () =>
