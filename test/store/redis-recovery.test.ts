@@ -110,6 +110,85 @@ describe('Redis stores: recovery and failure modes', () => {
     }
   });
 
+  it('lists sessions of several statuses in creation order across pages (status indexes)', async () => {
+    const prefix = newPrefix();
+    const stores = await createRedisStores({ url: REDIS_URL, prefix });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 9; i += 1)
+        ids.push((await stores.log.createSession({ agent_id: 'a', environment_id: 'e' })).id);
+      const statusOf = [
+        'running',
+        'idle',
+        'rescheduling',
+        'running',
+        'terminated',
+        'rescheduling',
+        'idle',
+        'running',
+        'idle',
+      ];
+      for (const [i, id] of ids.entries()) {
+        const status = statusOf[i]!;
+        if (status === 'running') await stores.log.append(id, [{ type: 'session.status_running' }]);
+        if (status === 'rescheduling') await stores.log.append(id, [{ type: 'session.status_rescheduled' }]);
+        if (status === 'terminated') await stores.log.append(id, [{ type: 'session.status_terminated' }]);
+      }
+      // A session that ran and went idle again leaves the running index.
+      await stores.log.append(ids[6]!, [{ type: 'session.status_running' }]);
+      await stores.log.append(ids[6]!, [
+        { type: 'session.status_idle', stop_reason: { type: 'end_turn' }, stop_details: null },
+      ]);
+      const expected = ids.filter((_, i) => statusOf[i] === 'running' || statusOf[i] === 'rescheduling');
+      for (const order of ['asc', 'desc'] as const) {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await stores.log.listSessions({
+            statuses: ['running', 'rescheduling'],
+            limit: 2,
+            order,
+            cursor,
+          });
+          seen.push(...page.data.map((s) => s.id));
+          cursor = page.next ?? undefined;
+        } while (cursor);
+        expect(seen).toEqual(order === 'asc' ? expected : [...expected].reverse());
+      }
+      // Past one batch per index (50), pages must still interleave the indexes correctly.
+      const many: string[] = [];
+      for (let i = 0; i < 130; i += 1) {
+        const { id } = await stores.log.createSession({ agent_id: 'a', environment_id: 'e' });
+        const event = i % 3 === 0 ? 'session.status_rescheduled' : 'session.status_running';
+        await stores.log.append(id, [{ type: event }]);
+        many.push(id);
+      }
+      for (const order of ['asc', 'desc'] as const) {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await stores.log.listSessions({
+            statuses: ['rescheduling', 'running'],
+            limit: 7,
+            order,
+            cursor,
+          });
+          seen.push(...page.data.map((s) => s.id));
+          cursor = page.next ?? undefined;
+        } while (cursor);
+        const all = [...expected, ...many];
+        expect(seen).toEqual(order === 'asc' ? all : all.reverse());
+      }
+      const idle = await stores.log.listSessions({ statuses: ['idle'], order: 'asc' });
+      expect(idle.data.map((s) => s.id)).toEqual([ids[1], ids[6], ids[8]]);
+      await stores.log.deleteSession(ids[0]!);
+      const running = await stores.log.listSessions({ statuses: ['running'], order: 'asc', limit: 2 });
+      expect(running.data.map((s) => s.id)).toEqual([ids[3], ids[7]]);
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('keeps stream ids aligned with event seqs and leaves no keys behind after delete', async () => {
     const prefix = newPrefix();
     const stores = await createRedisStores({ url: REDIS_URL, prefix });

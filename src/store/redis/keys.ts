@@ -11,6 +11,10 @@ export interface RedisKeys {
   leaseToken(id: string): string;
   deltaChannel(id: string): string;
   sessionIndex: string;
+  /** Sessions of one status by creation order (recovery sweeps list running sessions often). */
+  statusIndex(status: string): string;
+  /** What the append script appends a status to, to name that status's index. */
+  statusIndexPrefix: string;
   sessionOrd: string;
   resources(kind: string): string;
   resourceOrder(kind: string): string;
@@ -38,6 +42,8 @@ export function redisKeys(rawPrefix: string | undefined): RedisKeys {
     leaseToken: (id) => `${p}s:${id}:token`,
     deltaChannel: (id) => `${p}s:${id}:deltas`,
     sessionIndex: `${p}sessions`,
+    statusIndex: (status) => `${p}sessions:status:${status}`,
+    statusIndexPrefix: `${p}sessions:status:`,
     sessionOrd: `${p}sessions:ord`,
     resources: (kind) => `${p}r:${kind}`,
     resourceOrder: (kind) => `${p}r:${kind}:order`,

@@ -24,7 +24,7 @@ export function luaScript(source: string): LuaScript {
  * Appends events to a session's stream in one atomic step: fencing check, seq allocation,
  * id and time stamping, XADD with stream id `0-<seq>`, and the session row's counters and
  * status. processed_at never goes backwards within a session, whatever the writers' clocks.
- * KEYS: session hash, stream, lease token counter.
+ * KEYS: session hash, stream, lease token counter, status index prefix (`...sessions:status:`).
  * ARGV: fence ('' = none), now, status ('' = unchanged), stop_reason json ('' = null), n,
  *       then n pairs of (8-char random id tail, event json without id/processed_at).
  * Returns {'ok', processed_at, id...} | {'not_found'} | {'fenced', current token}.
@@ -52,7 +52,15 @@ for i = 0, n - 1 do
 end
 redis.call('HSET', KEYS[1], 'last_at', at, 'updated_at', at, 'last_event_id', id)
 redis.call('HINCRBY', KEYS[1], 'event_count', n)
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[3], 'stop_reason', ARGV[4]) end
+if ARGV[3] ~= '' then
+  local previous = redis.call('HGET', KEYS[1], 'status')
+  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'stop_reason', ARGV[4])
+  if previous ~= ARGV[3] then
+    local id = redis.call('HGET', KEYS[1], 'id')
+    if previous then redis.call('ZREM', KEYS[4] .. previous, id) end
+    redis.call('ZADD', KEYS[4] .. ARGV[3], redis.call('HGET', KEYS[1], 'ord'), id)
+  end
+end
 return reply
 `);
 
@@ -66,12 +74,16 @@ if not seq then return 0 end
 return redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[2])
 `);
 
-/** KEYS: session hash, session index, ord counter. ARGV: id, then field/value pairs. */
+/**
+ * KEYS: session hash, session index, ord counter, the idle status index.
+ * ARGV: id, then field/value pairs.
+ */
 export const CREATE_SESSION = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local ord = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], 'ord', ord, unpack(ARGV, 2))
 redis.call('ZADD', KEYS[2], ord, ARGV[1])
+redis.call('ZADD', KEYS[4], ord, ARGV[1])
 return ord
 `);
 

@@ -90,7 +90,12 @@ export function createRedisSessionLog(options: RedisSessionLogOptions): SessionL
       // The script puts the seq it allocates in front of this random tail.
       args.push(eventId(0).slice(ID_TAIL_START), JSON.stringify(body));
     }
-    const keyList = [keys.session(sessionId), keys.stream(sessionId), keys.leaseToken(sessionId)];
+    const keyList = [
+      keys.session(sessionId),
+      keys.stream(sessionId),
+      keys.leaseToken(sessionId),
+      keys.statusIndexPrefix,
+    ];
     const reply = (await APPEND.run(redis, keyList, args)) as string[];
     if (reply[0] === 'not_found') throw new StoreError('not_found', `session ${sessionId} not found`);
     if (reply[0] === 'fenced') {

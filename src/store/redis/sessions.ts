@@ -88,7 +88,11 @@ export function createRedisSessionTable(redis: Redis, keys: RedisKeys) {
       last_at: '',
     };
     const args = [id, ...Object.entries(fields).flat()];
-    const ord = await CREATE_SESSION.run(redis, [keys.session(id), keys.sessionIndex, keys.sessionOrd], args);
+    const ord = await CREATE_SESSION.run(
+      redis,
+      [keys.session(id), keys.sessionIndex, keys.sessionOrd, keys.statusIndex('idle')],
+      args,
+    );
     if (ord === 0) throw new StoreError('conflict', `session ${id} already exists`);
     return rowToRecord(fields)!;
   }
@@ -116,33 +120,55 @@ export function createRedisSessionTable(redis: Redis, keys: RedisKeys) {
     const found: Array<{ ord: number; record: SessionRecord }> = [];
     let bound = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
     const batch = Math.max(50, limit + 1);
-    // Filters run on the rows, so walk the index in batches until a page (plus one) is full.
+    // With a status filter, walk the per-status indexes (small for running/rescheduling)
+    // instead of every session; rows are still checked, as a status may change meanwhile.
+    const indexes = statuses ? [...statuses].map((s) => keys.statusIndex(s)) : [keys.sessionIndex];
     while (found.length <= limit) {
-      const ids = desc
-        ? await redis.zrevrangebyscore(
-            keys.sessionIndex,
-            bound === undefined ? '+inf' : `(${bound}`,
-            '-inf',
-            'WITHSCORES',
-            'LIMIT',
-            0,
-            batch,
-          )
-        : await redis.zrangebyscore(
-            keys.sessionIndex,
-            bound === undefined ? '-inf' : `(${bound}`,
-            '+inf',
-            'WITHSCORES',
-            'LIMIT',
-            0,
-            batch,
-          );
-      if (ids.length === 0) break;
+      const lists = await Promise.all(
+        indexes.map((index) =>
+          desc
+            ? redis.zrevrangebyscore(
+                index,
+                bound === undefined ? '+inf' : `(${bound}`,
+                '-inf',
+                'WITHSCORES',
+                'LIMIT',
+                0,
+                batch,
+              )
+            : redis.zrangebyscore(
+                index,
+                bound === undefined ? '-inf' : `(${bound}`,
+                '+inf',
+                'WITHSCORES',
+                'LIMIT',
+                0,
+                batch,
+              ),
+        ),
+      );
+      // Entries are safe to take up to the nearest last score of any index that may hold more.
+      let horizon: number | undefined;
+      const candidates: Array<{ id: string; ord: number }> = [];
+      for (const list of lists) {
+        for (let i = 0; i + 1 < list.length; i += 2)
+          candidates.push({ id: list[i]!, ord: Number(list[i + 1]) });
+        if (list.length === 2 * batch) {
+          const last = Number(list[list.length - 1]);
+          horizon = horizon === undefined ? last : desc ? Math.max(horizon, last) : Math.min(horizon, last);
+        }
+      }
+      candidates.sort((a, b) => (desc ? b.ord - a.ord : a.ord - b.ord));
+      const safe =
+        horizon === undefined
+          ? candidates
+          : candidates.filter((c) => (desc ? c.ord >= horizon! : c.ord <= horizon!));
+      if (safe.length === 0) break;
       const pipeline = redis.pipeline();
-      for (let i = 0; i < ids.length; i += 2) pipeline.hgetall(keys.session(ids[i]!));
+      for (const candidate of safe) pipeline.hgetall(keys.session(candidate.id));
       const rows = (await pipeline.exec()) ?? [];
       for (let i = 0; i < rows.length; i++) {
-        const ord = Number(ids[2 * i + 1]);
+        const ord = safe[i]!.ord;
         bound = ord;
         const record = rowToRecord((rows[i]?.[1] ?? {}) as Row);
         if (!record) continue; // deleted between the index read and the row read
@@ -151,7 +177,7 @@ export function createRedisSessionTable(redis: Redis, keys: RedisKeys) {
         found.push({ ord, record });
         if (found.length > limit) break;
       }
-      if (ids.length < 2 * batch) break;
+      if (horizon === undefined) break;
     }
     const more = found.length > limit;
     const page = more ? found.slice(0, limit) : found;
@@ -164,6 +190,10 @@ export function createRedisSessionTable(redis: Redis, keys: RedisKeys) {
       .multi()
       .del(keys.session(id), keys.stream(id), keys.lease(id), keys.leaseToken(id))
       .zrem(keys.sessionIndex, id)
+      .zrem(keys.statusIndex('idle'), id)
+      .zrem(keys.statusIndex('running'), id)
+      .zrem(keys.statusIndex('rescheduling'), id)
+      .zrem(keys.statusIndex('terminated'), id)
       .exec();
   }
 
