@@ -79,4 +79,6 @@ export interface SessionViewState {
   lastEventId: string | null;
   /** Number of durable events applied. */
   eventCount: number;
+  /** The session was terminated or deleted: nothing more will happen. */
+  ended: boolean;
 }

@@ -51,6 +51,7 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
     activity: { kind: 'idle' },
     lastEventId: null,
     eventCount: 0,
+    ended: false,
   };
   const internals = new Map<string, TurnInternals>();
 
@@ -264,7 +265,11 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
         endTurn(turn, event);
         return true;
       }
+      case 'session.deleted':
+        state.ended = true;
+        return true;
       case 'session.status_terminated': {
+        state.ended = true;
         const turn = current();
         if (turn && turn.state === 'running') {
           turn.state = 'terminated';

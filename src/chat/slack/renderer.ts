@@ -43,6 +43,8 @@ export interface RendererDeps {
   ): Promise<void>;
   /** Shared flag: Slack refused streaming for this workspace; post + update from now on. */
   streaming: { refused: boolean };
+  /** Called once the session has ended (terminated or deleted) and everything is drawn. */
+  onEnded?(sessionId: string): void;
 }
 
 interface TextPart {
@@ -413,6 +415,7 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
           onChange: (current) => {
             view = current;
             if (!caughtUp) return;
+            if (current.state.ended) controller?.abort('ended');
             const turn = current.currentTurn();
             const count =
               (turn?.items.length ?? 0) + current.state.turns.length * 1000 + (turn?.endEventId ? 1 : 0);
@@ -423,9 +426,14 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
           onCaughtUp: (current) => {
             view = current;
             caughtUp = true;
+            if (current.state.ended) controller?.abort('ended');
             throttle.poke({ immediate: true });
           },
         });
+        if (signal.aborted && signal.reason !== 'ended') return;
+        // The log ended (session deleted) or the session was terminated: draw the rest, then let go.
+        await throttle.flush();
+        deps.onEnded?.(target.sessionId);
       })().catch((error) => log.error({ err: error }, 'slack renderer stopped following the session'));
     },
     async stop(options) {

@@ -72,6 +72,19 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
 
   const renderers = new Map<string, ThreadRenderer>();
   const active = createRecordStore<Record<string, ThreadTarget>>(kv, 'slack:active');
+  // Read-modify-write of the active map, one at a time.
+  let activeChain: Promise<unknown> = Promise.resolve();
+  const updateActive = (
+    change: (all: Record<string, ThreadTarget>) => Record<string, ThreadTarget> | null,
+  ) => {
+    activeChain = activeChain
+      .then(async () => {
+        const next = change((await active.get('all')) ?? {});
+        if (next) await active.set('all', next);
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'could not update the active Slack threads'));
+    return activeChain;
+  };
   const streaming = { refused: false };
   const messagesStore = createRecordStore<{ sessionId: string; toolUseId?: string }>(kv, 'slack:msg');
   let bolt: App | null = null;
@@ -99,13 +112,14 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
       modelFor,
       streaming,
       rememberMessage: (channel, ts, info) => messagesStore.set(`${channel}:${ts}`, info),
+      onEnded: (sessionId) => {
+        renderers.delete(sessionId);
+        void updateActive(({ [sessionId]: _gone, ...rest }) => rest);
+      },
     });
     renderers.set(target.sessionId, renderer);
     renderer.start();
-    void (async () => {
-      const all = (await active.get('all')) ?? {};
-      if (!all[target.sessionId]) await active.set('all', { ...all, [target.sessionId]: target });
-    })().catch((err: unknown) => logger.warn({ err }, 'could not record an active Slack thread'));
+    void updateActive((all) => (all[target.sessionId] ? null : { ...all, [target.sessionId]: target }));
   };
 
   const wire = (app: App, h: SlackHandlers): void => {
