@@ -54,6 +54,8 @@ interface TextPart {
   open: boolean;
   mode: 'stream' | 'post';
   startedAt: number;
+  /** When text was last sent to this message (appends are paced per message). */
+  lastAt?: number;
 }
 interface RenderRecord {
   parts?: TextPart[];
@@ -228,6 +230,8 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
       if (!part?.open) {
         if (total > (part?.sent ?? 0)) {
           await openPart(item, record, part?.sent ?? 0);
+          // Text that came in meanwhile waits for the throttle, unless the item is finished.
+          if (!item.final) return { closed: false, footer: false };
           continue;
         }
         return { closed: !!part && item.final, footer: false };
@@ -246,6 +250,12 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
         return { closed: true, footer: footer !== null };
       }
       if (pending.length === 0) return { closed: false, footer: false };
+      const wait = (part.lastAt ?? part.startedAt) + render.updateIntervalMs - Date.now();
+      if (wait > 0) {
+        // Urgent redraws (a new card) must not speed up this message's appends.
+        setTimeout(() => throttle.poke(), wait).unref();
+        return { closed: false, footer: false };
+      }
       const chunk = pending.slice(0, MAX_CALL_CHARS);
       try {
         if (part.mode === 'stream') await call('chat.appendStream', { ts: part.ts, markdown_text: chunk });
@@ -255,6 +265,7 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
             text: item.text.slice(part.from, part.sent + chunk.length),
           });
         part.sent += chunk.length;
+        part.lastAt = Date.now();
       } catch (error) {
         if (!(error instanceof SlackApiError) || error.code !== 'message_not_in_streaming_state') throw error;
         part.open = false;
