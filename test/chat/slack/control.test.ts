@@ -62,12 +62,20 @@ describe('slack: control from the thread', () => {
     const { sessionId, card } = await startBlocked();
     const started = Date.now();
     await h!.react(ALICE, 'octagonal_sign', card.ts);
+    const interrupt = await waitEvent(
+      h!,
+      sessionId,
+      (e) => e.type === 'user.interrupt',
+      'the interrupt',
+      5000,
+    );
+    const stored = Date.now();
+    expect(interrupt).toMatchObject({ author: { user_id: ALICE } });
     const session = await h!.t.th.runtime.waitForIdle(sessionId, { timeoutMs: 5000 });
     expect(session.status).toBe('idle');
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect((await h!.t.events(sessionId)).find((e) => e.type === 'user.interrupt')).toMatchObject({
-      author: { user_id: ALICE },
-    });
+    // The front door stores the interrupt within 1 s; the harness then aborts within 1 s.
+    expect(stored - started).toBeLessThan(1000);
+    expect(Date.now() - stored).toBeLessThan(1000);
   });
 
   it('someone who is neither the starter nor an approver is refused with an ephemeral message', async () => {
