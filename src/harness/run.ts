@@ -346,7 +346,10 @@ export function createRun(options: RunOptions) {
           await sync();
           const last = events.findLast((e) => e.type !== 'session.status_running' && !e.type.startsWith('span.'));
           const lastIsAnswer = last?.type === 'agent.message';
-          if (lastIsAnswer && !events.slice(events.indexOf(last)).some(isInputEvent)) {
+          // Input counts from the start of the request that produced that answer: a message
+          // sent while the answer streamed lands before it in the log but was never seen.
+          const lastRequest = events.findLastIndex((e) => e.type === 'span.model_request_start');
+          if (lastIsAnswer && !events.slice(Math.max(0, lastRequest)).some(isInputEvent)) {
             // A crashed run had already finished its answer; only the idle was missing.
             await idle({ type: 'end_turn' });
             return lastId;

@@ -290,3 +290,20 @@ describe('harness', () => {
     expect(end).toMatchObject({ is_error: false, model_usage: { input_tokens: 120, output_tokens: 7, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 } });
   });
 });
+
+describe('harness steering while text streams', () => {
+  it('a message sent while the answer is still streaming gets its own answer', async () => {
+    t = await startTestThreadhand({
+      script: [
+        { content: [{ type: 'text', text: 'slow answer '.repeat(40) }], chunkSize: 6, chunkDelayMs: 15 },
+        { content: [{ type: 'text', text: 'Answer to the follow-up.' }] },
+      ],
+    });
+    const s = await t.th.runtime.createSession({ initialEvents: [text('first question')] });
+    await until(() => t!.fake.requests.length > 0, 5000, 'model request');
+    await t.th.runtime.send(s.id, [text('and a follow-up')]);
+    await until(async () => (await t!.events(s.id)).filter((e) => e.type === 'agent.message').length >= 2 && lastIdle(await t!.events(s.id)), 10_000, 'second answer');
+    expect(t.fake.requests).toHaveLength(2);
+    expect(requestText(t.fake.requests[1] as AnyRequest)).toContain('and a follow-up');
+  });
+});
