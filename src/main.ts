@@ -19,6 +19,8 @@ import type { SandboxProvider } from './sandbox/types.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 import type { Stores } from './store/types.js';
 import type { Tool } from './tools/types.js';
+import type { EgressDenial } from './credentials/proxy.js';
+import type { NewEvent } from './events/schema.js';
 import { checkBudget } from './usage/budget.js';
 import { loadPriceTable, type PriceTable } from './usage/prices.js';
 
@@ -50,6 +52,8 @@ export interface ThreadhandOptions {
   /** HTTP listener; false = none (CLI one-shot runs). */
   http?: { host?: string; port?: number } | false;
   workerConcurrency?: number;
+  /** On stop, how long running turns may take to finish before they are handed back (default 20 s). */
+  drainGraceMs?: number;
 }
 
 export interface Threadhand {
@@ -100,7 +104,15 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       return createModelClient({ apiKey, authToken, baseURL: env.ANTHROPIC_BASE_URL });
     })();
 
-  const sandboxProviders = options.sandboxProviders ?? (await createDefaultSandboxProviders(env, dataDir, logger));
+  // Hands report what happens outside a harness run (E2B pauses, egress denials) into the log.
+  const record = (sessionId: string, event: NewEvent) => {
+    stores.log.append(sessionId, [event]).catch((error: unknown) => logger.warn({ sessionId, err: error }, 'could not record a sandbox event'));
+  };
+  const onEgressDenied = (denial: EgressDenial) => {
+    logger.warn({ sessionId: denial.sessionId, host: denial.host, reason: denial.reason }, 'egress denied');
+    record(denial.sessionId, { type: 'session.egress_denied', host: denial.host, reason: denial.reason });
+  };
+  const sandboxProviders = options.sandboxProviders ?? (await createDefaultSandboxProviders(env, dataDir, logger, stores, record, onEgressDenied));
   const providerFor = (ctx: SessionContext): SandboxProvider => {
     const provider = sandboxProviders.find((p) => p.name === ctx.environment.provider);
     if (!provider) {
@@ -109,7 +121,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     return provider;
   };
 
-  const sources: ToolSource[] = [...(options.toolSources ?? (await defaultToolSources(env, logger)))];
+  const sources: ToolSource[] = [...(options.toolSources ?? (await defaultToolSources(logger, onEgressDenied)))];
   if (options.extraTools && options.extraTools.length > 0) {
     const extra = options.extraTools;
     sources.push(async () => ({ tools: extra }));
@@ -137,7 +149,9 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       const started = performance.now();
       const sandbox = await provider.get(ctx.session.id, ctx.environment);
       const operation = provider.provisionCount() > before ? 'provision' : 'reconnect';
-      return { sandbox, operation: { operation, provider: provider.name, duration_ms: Math.round(performance.now() - started) } };
+      // E2B sandboxes carry the provider's own id (what a replica reconnects by).
+      const sandboxId = (sandbox as { sandboxId?: string }).sandboxId ?? sandbox.id;
+      return { sandbox, operation: { operation, provider: provider.name, duration_ms: Math.round(performance.now() - started), sandbox_id: sandboxId } };
     },
     hooks,
     ...options.harness,
@@ -153,7 +167,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   }
   const services: Service[] = [];
   if (role !== 'front') {
-    services.push(createWorker({ stores, harness, logger, concurrency: options.workerConcurrency }));
+    services.push(createWorker({ stores, harness, logger, concurrency: options.workerConcurrency, drainGraceMs: options.drainGraceMs }));
   }
   if (role !== 'worker' && env.DISCORD_TOKEN?.trim()) {
     const discord = await import('./chat/discord/index.js');
@@ -212,27 +226,56 @@ async function createDefaultStores(env: NodeJS.ProcessEnv, dataDir: string, logg
 }
 
 async function loadDefaultCatalog(agentsDir: string, stores: Stores): Promise<Catalog> {
-  const { loadAgents, loadEnvironments } = await import('./config/load.js');
+  const { loadConfigDir } = await import('./config/load.js');
   const { createCatalog } = await import('./config/catalog.js');
-  const agents = await loadAgents(agentsDir);
-  const environments = await loadEnvironments(join(agentsDir, 'environments'));
+  const { agents, environments } = await loadConfigDir(agentsDir);
   return createCatalog({ agents, environments, resources: stores.resources });
 }
 
-async function createDefaultSandboxProviders(env: NodeJS.ProcessEnv, dataDir: string, logger: Logger): Promise<SandboxProvider[]> {
-  const providers: SandboxProvider[] = [];
+async function createDefaultSandboxProviders(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  logger: Logger,
+  stores: Stores,
+  record: (sessionId: string, event: NewEvent) => void,
+  onEgressDenied: (denial: EgressDenial) => void,
+): Promise<SandboxProvider[]> {
   const { createLocalSandboxProvider } = await import('./sandbox/local/index.js');
-  providers.push(createLocalSandboxProvider({ dataDir, logger }));
-  const { createE2BSandboxProvider } = await import('./sandbox/e2b/index.js');
-  providers.push(createE2BSandboxProvider({ logger, apiKey: env.E2B_API_KEY }));
-  return providers;
+  const { createE2BSandboxProvider, kvSandboxRecord } = await import('./sandbox/e2b/index.js');
+  // Sandboxes on the host network could reach Threadhand's own API and Redis on loopback;
+  // by default they go out through the egress proxy, which refuses private addresses.
+  const unrestrictedNetwork = env.THREADHAND_SANDBOX_NETWORK === 'host' ? 'host' : 'proxy';
+  const local = createLocalSandboxProvider({ dataDir, logger, onEgressDenied, unrestrictedNetwork });
+  const e2b = createE2BSandboxProvider({
+    logger,
+    apiKey: env.E2B_API_KEY,
+    domain: env.E2B_DOMAIN,
+    apiUrl: env.E2B_API_URL,
+    sandboxUrl: env.E2B_SANDBOX_URL,
+    ...kvSandboxRecord(stores.kv),
+    onEvent: (event) => {
+      const operation = { resumed: 'resume', paused: 'pause', recreated: 'recreate', killed: 'destroy' } as const;
+      if (event.type === 'created' || event.type === 'reconnected') return; // the harness records these
+      record(event.sessionId, {
+        type: 'span.sandbox_operation',
+        operation: operation[event.type],
+        provider: 'e2b',
+        sandbox_id: event.sandboxId,
+        duration_ms: 0,
+        is_error: false,
+        ...(event.message ? { message: event.message } : {}),
+        ...(event.activeSeconds !== undefined ? { active_seconds: event.activeSeconds } : {}),
+      });
+    },
+  });
+  return [local, e2b];
 }
 
-async function defaultToolSources(_env: NodeJS.ProcessEnv, logger: Logger): Promise<ToolSource[]> {
+async function defaultToolSources(logger: Logger, onEgressDenied: (denial: EgressDenial) => void): Promise<ToolSource[]> {
   const { createBuiltinToolset } = await import('./tools/index.js');
   const { createMcpToolSource } = await import('./mcp/tool-source.js');
   return [
-    async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) }),
+    async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment, onEgressDenied }) }),
     createMcpToolSource({ logger }),
   ];
 }

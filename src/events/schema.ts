@@ -235,6 +235,8 @@ export const SessionEvent = z.discriminatedUnion('type', [
     duration_ms: z.number(),
     is_error: z.boolean(),
     message: z.string().optional(),
+    /** For pause/destroy: seconds the sandbox ran since it last started (cost reports). */
+    active_seconds: z.number().optional(),
   }),
   /** Threadhand extension: the egress proxy refused a request from the sandbox. */
   z.object({

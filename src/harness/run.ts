@@ -93,7 +93,7 @@ export function createRun(options: RunOptions) {
           sandbox: () => {
             sandbox ??= options.sandboxFor(ctx).then(async ({ sandbox: box, operation }) => {
               if (operation) {
-                await append([{ type: 'span.sandbox_operation', ...operation, sandbox_id: box.id, is_error: false }]);
+                await append([{ type: 'span.sandbox_operation', sandbox_id: box.id, ...operation, is_error: false }]);
                 logger.info({ sessionId, ...operation, sandboxId: box.id }, 'sandbox ready');
               }
               return box;

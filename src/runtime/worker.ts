@@ -6,6 +6,7 @@
 import type { Harness } from '../harness/types.js';
 import type { Logger } from '../logging.js';
 import type { Stores } from '../store/types.js';
+import { drainWorker } from './shutdown.js';
 import type { Service } from './types.js';
 
 export interface WorkerOptions {
@@ -15,6 +16,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** How often to look for sessions orphaned by a dead worker (ms); 0 = only at start. */
   recoveryIntervalMs?: number;
+  /** On stop, how long running turns may take to finish before they are handed back. */
+  drainGraceMs?: number;
 }
 
 export function createWorker(options: WorkerOptions): Service & { recover(): Promise<number> } {
@@ -66,7 +69,9 @@ export function createWorker(options: WorkerOptions): Service & { recover(): Pro
     },
     async stop() {
       if (timer) clearInterval(timer);
-      harness.abortAll('shutdown');
+      // Running turns get a grace period; what is left is aborted and handed back to the
+      // queue (another worker resumes it from the log at once).
+      await drainWorker({ queue: stores.queue, harness, logger, graceMs: options.drainGraceMs ?? 20_000 });
     },
   };
 }

@@ -44,6 +44,8 @@ export async function startTestThreadhand(
     http: false,
     toolSources: [],
     sandboxProviders: [],
+    // Tests stop Threadhand mid-turn on purpose; production waits 20 s for running turns.
+    drainGraceMs: 0,
     ...options,
     stores,
     catalog,

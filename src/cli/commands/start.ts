@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseEnv } from '../../config/env.js';
 import { createLogger } from '../../logging.js';
+import { checkRoleStorage } from '../../runtime/roles.js';
 import type { Role, Threadhand } from '../../main.js';
 import { agentsDirOf, asCliError, dataDirOf, type GlobalOptions } from '../context.js';
 import { CliError, type CliIo, EXIT } from '../io.js';
@@ -35,6 +36,11 @@ enable the chat front doors. Stops cleanly on Ctrl-C or SIGTERM.`,
       const port = opts.port === undefined ? undefined : Number(opts.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
         throw new CliError('--port must be a port number between 0 and 65535.', EXIT.config);
+      }
+      try {
+        checkRoleStorage(role, Boolean(io.env.THREADHAND_REDIS_URL));
+      } catch (error) {
+        throw new CliError(error instanceof Error ? error.message : String(error), EXIT.config);
       }
       const checked = parseEnv(io.env, { requireModel: role !== 'front' });
       if (!checked.ok) throw new CliError(checked.problems.join('\n'), EXIT.config);
@@ -81,8 +87,10 @@ enable the chat front doors. Stops cleanly on Ctrl-C or SIGTERM.`,
         'threadhand started',
       );
       const signal = await io.untilSignal();
-      logger.info({ signal }, 'stopping');
-      await th.stop();
-      setExit(EXIT.ok);
+      logger.info({ signal }, 'stopping: no new work; running turns get a grace period (signal again to exit at once)');
+      // A second signal while stopping exits at once; the log stays consistent (runs resume).
+      const again = io.untilSignal().then(() => 'again' as const);
+      const outcome = await Promise.race([th.stop().then(() => 'stopped' as const), again]);
+      setExit(outcome === 'stopped' ? EXIT.ok : 130);
     });
 }
