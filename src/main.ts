@@ -162,7 +162,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   // The Managed-Agents-compatible API under /v1 (src/api); its event streams end on stop().
   const apiShutdown = new AbortController();
   if (role !== 'worker') {
-    mountApi(app, { runtime, catalog, stores, logger, apiKeys: parseApiKeys(env.THREADHAND_API_KEYS), signal: apiShutdown.signal });
+    mountApi(app, { runtime, catalog, stores, logger, apiKeys: parseApiKeys(env.THREADHAND_API_KEYS), signal: apiShutdown.signal, prices });
     if (options.http !== false && options.webConsole !== false) mountWebConsole(app, { logger, ...options.webConsole });
   }
   const services: Service[] = [];

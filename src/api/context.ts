@@ -1,3 +1,4 @@
+import type { PriceTable } from '../usage/prices.js';
 import type { VaultStore } from '../credentials/vault-types.js';
 import type { Logger } from '../logging.js';
 import type { Catalog, Runtime } from '../runtime/types.js';
@@ -15,6 +16,8 @@ export interface ApiDeps {
   keepAliveMs: number;
   /** Aborts every open event stream (server shutdown). */
   signal?: AbortSignal;
+  /** Model prices for the session's `usage.list_cost`. */
+  prices: PriceTable;
 }
 
 export const nowIso = () => new Date().toISOString();

@@ -1,3 +1,4 @@
+import { DEFAULT_PRICES, type PriceTable } from '../usage/prices.js';
 /**
  * The Managed-Agents-compatible HTTP API (`/v1/...`): the official `@anthropic-ai/sdk` beta
  * client works against Threadhand by changing `baseURL`. See docs/api.md.
@@ -38,6 +39,8 @@ export interface ApiRoutesOptions {
   vaults?: VaultStore;
   /** SSE keep-alive ping interval. Default 15 s. */
   keepAliveMs?: number;
+  /** Model prices for `usage.list_cost` (default: the shipped table). */
+  prices?: PriceTable;
   /** Aborting it ends every open event stream (shutdown). */
   signal?: AbortSignal;
   /** Largest accepted request body. Default 32 MiB (images travel base64 in messages). */
@@ -58,6 +61,7 @@ export function createApiRoutes(options: ApiRoutesOptions): ApiRoutes {
     logger: options.logger.child({ component: 'api' }),
     vaults: options.vaults ?? createPlainVaultStore(options.stores.resources),
     keepAliveMs: options.keepAliveMs ?? 15_000,
+    prices: options.prices ?? DEFAULT_PRICES,
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const streams: StreamCounter = { open: 0 };

@@ -1,5 +1,8 @@
 /** Sessions in the wire format: the agent snapshot, usage totals and stats derived from the log. */
+import { modelId } from '../config/schema.js';
 import type { SessionEvent } from '../events/schema.js';
+import type { PriceTable } from '../usage/prices.js';
+import { costUsd } from '../usage/usage.js';
 import type { AgentRecord } from '../runtime/types.js';
 import type { SessionRecord } from '../store/types.js';
 import { agentDefinitionToWire } from './agent-wire.js';
@@ -49,6 +52,12 @@ function fold(totals: Totals, event: SessionEvent): void {
       break;
   }
   totals.lastEventId = event.id;
+}
+
+/** Cost in the wire's minor units (cents, as a string); null when the model has no price. */
+function listCost(totals: Totals, model: string | undefined, prices: PriceTable): { amount: string; currency: 'USD' } | null {
+  const usd = model ? costUsd(totals, model, prices) : undefined;
+  return usd === undefined ? null : { amount: String(Math.round(usd * 100)), currency: 'USD' };
 }
 
 export interface SessionView {
@@ -112,6 +121,7 @@ export function createSessionView(deps: ApiDeps): SessionView {
           output_tokens: totals.output_tokens,
           cache_read_input_tokens: totals.cache_read_input_tokens,
           cache_creation: { ephemeral_5m_input_tokens: totals.cache_creation_input_tokens },
+          list_cost: listCost(totals, agent ? modelId(agent.record.config) : undefined, deps.prices),
         },
         stats: {
           active_seconds: Math.round(activeMs / 100) / 10,

@@ -3,7 +3,27 @@
  * request's tokens; tool calls and sandbox spans give the rest. Nothing is stored twice.
  */
 import type { SessionEvent } from '../events/schema.js';
-import { type PriceTable, priceFor } from './prices.js';
+import { DEFAULT_PRICES, type PriceTable, priceFor } from './prices.js';
+
+export interface TokenCounts {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+}
+
+/** USD for these tokens at the model's list price; undefined when the model has no price. */
+export function costUsd(tokens: TokenCounts, model: string, prices: PriceTable = DEFAULT_PRICES): number | undefined {
+  const price = priceFor(prices, model);
+  if (!price) return undefined;
+  return (
+    (tokens.input_tokens * price.input +
+      tokens.output_tokens * price.output +
+      tokens.cache_read_input_tokens * price.cache_read +
+      tokens.cache_creation_input_tokens * price.cache_write) /
+    1_000_000
+  );
+}
 
 export interface UsageTotals {
   input_tokens: number;
@@ -61,14 +81,7 @@ export function computeUsage(events: SessionEvent[], model: string, prices: Pric
         break;
     }
   }
-  const price = priceFor(prices, model);
-  totals.cost_usd = price
-    ? (totals.input_tokens * price.input +
-        totals.output_tokens * price.output +
-        totals.cache_read_input_tokens * price.cache_read +
-        totals.cache_creation_input_tokens * price.cache_write) /
-      1_000_000
-    : null;
+  totals.cost_usd = costUsd(totals, model, prices) ?? null;
   totals.active_seconds = Math.round(totals.active_seconds * 1000) / 1000;
   return totals;
 }
