@@ -10,6 +10,7 @@ import { createRenderer, stopReasonLabel } from '../render.js';
 import { modelOf, requireSession } from '../session-helpers.js';
 import { createStyle, type Style, wantsColor } from '../style.js';
 import { registerSessionInput } from './sessions-send.js';
+import { registerSessionTrace } from './sessions-trace.js';
 
 function statusOf(s: SessionRecord): string {
   if (s.status === 'idle' && s.stop_reason && s.stop_reason.type !== 'end_turn')
@@ -196,4 +197,5 @@ export function registerSessions(program: Command, io: CliIo, setExit: (code: nu
     });
 
   registerSessionInput(sessions, io, setExit);
+  registerSessionTrace(sessions, io);
 }
