@@ -19,7 +19,17 @@ import type { SandboxProvider } from './sandbox/types.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 import type { Stores } from './store/types.js';
 import type { Tool } from './tools/types.js';
-import type { EgressDenial } from './credentials/proxy.js';
+import {
+  type CredentialBroker,
+  createCredentialBroker,
+  createCredentialInjector,
+  createEncryptedVaultStore,
+  createSandboxCredentials,
+  loadOrCreateCa,
+  loadSecretKey,
+  type VaultStore,
+} from './credentials/index.js';
+import { createEgressProxy, type EgressDenial, type EgressProxy } from './credentials/proxy.js';
 import type { NewEvent } from './events/schema.js';
 import { checkBudget } from './usage/budget.js';
 import { loadPriceTable, type PriceTable } from './usage/prices.js';
@@ -67,6 +77,10 @@ export interface Threadhand {
   readonly app: HttpApp;
   readonly services: Service[];
   readonly sandboxProviders: SandboxProvider[];
+  /** Vaults and credentials, secrets encrypted at rest (src/credentials). */
+  readonly vaults: VaultStore;
+  /** Which credentials sessions get; `resolveSecret` serves `vault:` references. */
+  readonly credentials: CredentialBroker;
   /** Set once `start()` has bound the HTTP listener. */
   http?: HttpServer;
   start(): Promise<void>;
@@ -112,7 +126,16 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     logger.warn({ sessionId: denial.sessionId, host: denial.host, reason: denial.reason }, 'egress denied');
     record(denial.sessionId, { type: 'session.egress_denied', host: denial.host, reason: denial.reason });
   };
-  const sandboxProviders = options.sandboxProviders ?? (await createDefaultSandboxProviders(env, dataDir, logger, stores, record, onEgressDenied));
+  // Credentials (src/credentials): encrypted vaults, placeholders in sandboxes, injection by the
+  // egress proxy, which terminates TLS for sessions holding credentials.
+  const secretKey = loadSecretKey({ env, dataDir, logger });
+  const vaults = createEncryptedVaultStore(stores.resources, secretKey);
+  const credentials = createCredentialBroker({ vaults, secretKey, logger });
+  const ca = loadOrCreateCa(join(dataDir, 'ca'));
+  const injector = createCredentialInjector({ broker: credentials, ca, logger, onDenied: onEgressDenied });
+  const egressProxy = createEgressProxy({ logger, onDenied: onEgressDenied, rewriteRequest: injector.rewriteRequest, handleConnect: injector.handleConnect });
+  const sandboxCredentials = createSandboxCredentials({ broker: credentials, ca, forceProxy: env.THREADHAND_SANDBOX_NETWORK === 'host' });
+  const sandboxProviders = options.sandboxProviders ?? (await createDefaultSandboxProviders(env, dataDir, logger, stores, record, egressProxy));
   const providerFor = (ctx: SessionContext): SandboxProvider => {
     const provider = sandboxProviders.find((p) => p.name === ctx.environment.provider);
     if (!provider) {
@@ -121,7 +144,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     return provider;
   };
 
-  const sources: ToolSource[] = [...(options.toolSources ?? (await defaultToolSources(logger, onEgressDenied)))];
+  const sources: ToolSource[] = [...(options.toolSources ?? (await defaultToolSources(logger, onEgressDenied, credentials)))];
   if (options.extraTools && options.extraTools.length > 0) {
     const extra = options.extraTools;
     sources.push(async () => ({ tools: extra }));
@@ -143,14 +166,17 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     toolsetFor: createToolsetFactory(sources),
     sandboxFor: async (ctx): Promise<SandboxHandle> => {
       const provider = providerFor(ctx);
+      // Only the local provider's egress goes through Threadhand's proxy (credential injection).
+      const prepared = provider.name === 'local' ? await sandboxCredentials.prepare(ctx) : undefined;
       const existing = provider.peek(ctx.session.id);
-      if (existing) return { sandbox: existing };
+      if (existing) return { sandbox: prepared ? await prepared.wrap(existing) : existing };
       const before = provider.provisionCount();
       const started = performance.now();
-      const sandbox = await provider.get(ctx.session.id, ctx.environment);
+      const raw = await provider.get(ctx.session.id, prepared?.environment ?? ctx.environment);
+      const sandbox = prepared ? await prepared.wrap(raw) : raw;
       const operation = provider.provisionCount() > before ? 'provision' : 'reconnect';
       // E2B sandboxes carry the provider's own id (what a replica reconnects by).
-      const sandboxId = (sandbox as { sandboxId?: string }).sandboxId ?? sandbox.id;
+      const sandboxId = (raw as { sandboxId?: string }).sandboxId ?? raw.id;
       return { sandbox, operation: { operation, provider: provider.name, duration_ms: Math.round(performance.now() - started), sandbox_id: sandboxId } };
     },
     hooks,
@@ -162,7 +188,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   // The Managed-Agents-compatible API under /v1 (src/api); its event streams end on stop().
   const apiShutdown = new AbortController();
   if (role !== 'worker') {
-    mountApi(app, { runtime, catalog, stores, logger, apiKeys: parseApiKeys(env.THREADHAND_API_KEYS), signal: apiShutdown.signal, prices });
+    mountApi(app, { runtime, catalog, stores, logger, apiKeys: parseApiKeys(env.THREADHAND_API_KEYS), signal: apiShutdown.signal, prices, vaults });
     if (options.http !== false && options.webConsole !== false) mountWebConsole(app, { logger, ...options.webConsole });
   }
   const services: Service[] = [];
@@ -190,6 +216,8 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     app,
     services,
     sandboxProviders,
+    vaults,
+    credentials,
     async start() {
       for (const service of services) {
         app.addReadinessCheck(service);
@@ -211,6 +239,8 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       apiShutdown.abort();
       await threadhand.http?.close();
       for (const provider of sandboxProviders) await provider.close().catch(() => undefined);
+      injector.close();
+      await egressProxy.close();
       if (!options.stores) await stores.close();
     },
   };
@@ -238,14 +268,14 @@ async function createDefaultSandboxProviders(
   logger: Logger,
   stores: Stores,
   record: (sessionId: string, event: NewEvent) => void,
-  onEgressDenied: (denial: EgressDenial) => void,
+  proxy: EgressProxy,
 ): Promise<SandboxProvider[]> {
   const { createLocalSandboxProvider } = await import('./sandbox/local/index.js');
   const { createE2BSandboxProvider, kvSandboxRecord } = await import('./sandbox/e2b/index.js');
   // Sandboxes on the host network could reach Threadhand's own API and Redis on loopback;
   // by default they go out through the egress proxy, which refuses private addresses.
   const unrestrictedNetwork = env.THREADHAND_SANDBOX_NETWORK === 'host' ? 'host' : 'proxy';
-  const local = createLocalSandboxProvider({ dataDir, logger, onEgressDenied, unrestrictedNetwork });
+  const local = createLocalSandboxProvider({ dataDir, logger, proxy, unrestrictedNetwork });
   const e2b = createE2BSandboxProvider({
     logger,
     apiKey: env.E2B_API_KEY,
@@ -271,11 +301,11 @@ async function createDefaultSandboxProviders(
   return [local, e2b];
 }
 
-async function defaultToolSources(logger: Logger, onEgressDenied: (denial: EgressDenial) => void): Promise<ToolSource[]> {
+async function defaultToolSources(logger: Logger, onEgressDenied: (denial: EgressDenial) => void, credentials: CredentialBroker): Promise<ToolSource[]> {
   const { createBuiltinToolset } = await import('./tools/index.js');
   const { createMcpToolSource } = await import('./mcp/tool-source.js');
   return [
     async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment, onEgressDenied }) }),
-    createMcpToolSource({ logger }),
+    createMcpToolSource({ logger, resolveSecret: (reference) => credentials.resolveSecret(reference) }),
   ];
 }

@@ -4,7 +4,7 @@
  *
  * Entry forms: `example.com` (that host, any port), `*.example.com` (any subdomain),
  * `.example.com` (the host and its subdomains), `host:port` / `[v6]:port` (that port only),
- * or a URL (`https://api.example.com`), whose host (and explicit port) is used.
+ * or a URL (`https://api.example.com`), whose host (and explicit port) is used; `*` = any host.
  */
 import { BlockList, isIP } from 'node:net';
 import type { Networking } from '../config/schema.js';
@@ -32,6 +32,8 @@ interface HostRule {
   port?: number;
   subdomains: boolean;
   apex: boolean;
+  /** `*`: every host (credentials issue: unrestricted environments routed through the proxy). */
+  any?: boolean;
 }
 
 export function normalizeHost(host: string): string {
@@ -71,6 +73,7 @@ function parseRule(entry: string): HostRule | undefined {
     text = withPort[1] ?? '';
     port = Number(withPort[2]);
   }
+  if (text === '*') return { host: '*', port, subdomains: false, apex: false, any: true };
   if (text.startsWith('*.'))
     return { host: normalizeHost(text.slice(2)), port, subdomains: true, apex: false };
   if (text.startsWith('.')) return { host: normalizeHost(text.slice(1)), port, subdomains: true, apex: true };
@@ -84,6 +87,7 @@ export function isHostAllowed(allowedHosts: readonly string[], host: string, por
     const rule = parseRule(entry);
     if (!rule) continue;
     if (rule.port !== undefined && rule.port !== port) continue;
+    if (rule.any) return true;
     if (rule.apex && h === rule.host) return true;
     if (rule.subdomains && h.endsWith(`.${rule.host}`)) return true;
   }

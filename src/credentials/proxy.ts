@@ -47,6 +47,15 @@ export interface ProxiedRequest {
   headers: http.OutgoingHttpHeaders;
 }
 
+/** Thrown by `rewriteRequest` to refuse a request: answered 403 and reported like a denial. */
+export class EgressRefusedError extends Error {
+  readonly code = 'egress_denied';
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'EgressRefusedError';
+  }
+}
+
 export interface EgressProxyOptions {
   logger: Logger;
   /** Called for each denied request (the harness records it as an event). */
@@ -229,7 +238,15 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
     const headers: http.OutgoingHttpHeaders = { ...req.headers };
     for (const name of HOP_BY_HOP) delete headers[name];
     let outgoing: ProxiedRequest = { sessionId: policy.sessionId, method, url, headers };
-    if (options.rewriteRequest) outgoing = await options.rewriteRequest(outgoing);
+    if (options.rewriteRequest) {
+      try {
+        outgoing = await options.rewriteRequest(outgoing);
+      } catch (error) {
+        // A rewrite hook may refuse the request (credential placeholder to the wrong host).
+        if (error instanceof EgressRefusedError) return refuse({ status: 403, reason: error.message }, url.hostname, port);
+        throw error;
+      }
+    }
     const outPort = outgoing.url.port ? Number(outgoing.url.port) : 80;
     if (outgoing.url.hostname !== url.hostname || outPort !== port) {
       // A rewrite may not route around the policy.
