@@ -2,12 +2,14 @@
  * Harness overhead per tool turn: from the moment the fake model finished sending a
  * `tool_use` answer to the moment the next model request arrives, with an instant tool and
  * every event durably logged (SQLite). Side by side with a bare SDK loop doing the same turns
- * without any log (the floor).
+ * without any log (the floor), and with Anthropic's `@anthropic-ai/claude-agent-sdk` doing the
+ * same session against the same fake model (what users would pick instead; see agent-sdk-peer.ts).
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { textResult, type Tool } from '../src/tools/types.js';
 import { type FakeAnthropic, startFakeAnthropic } from '../test/fakes/anthropic/server.js';
 import { startTestThreadhand, TEST_API_KEY } from '../test/helpers/threadhand.js';
+import { agentSdkTurns } from './agent-sdk-peer.js';
 import { printTable, ratio, summary } from './stats.js';
 
 const instant: Tool = {
@@ -90,11 +92,27 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
   const bare = summary(await bareSdkTurns(toolCalls, sessions));
   const normal = summary(await threadhandTurns(toolCalls, sessions, 'NORMAL'));
   const full = summary(await threadhandTurns(toolCalls, sessions, 'FULL'));
+  const peer = await agentSdkTurns(toolCalls, options.smoke ? 1 : 2);
+  const agentSdk = summary(peer.gaps);
   const rows = [
-    { system: 'bare SDK loop (no log)', p50_ms: bare.p50, p95_ms: bare.p95, turns: bare.n, 'p50 vs bare': 1 },
-    { system: 'Threadhand, SQLite synchronous=NORMAL', p50_ms: normal.p50, p95_ms: normal.p95, turns: normal.n, 'p50 vs bare': ratio(normal.p50, bare.p50) },
-    { system: 'Threadhand, SQLite synchronous=FULL', p50_ms: full.p50, p95_ms: full.p95, turns: full.n, 'p50 vs bare': ratio(full.p50, bare.p50) },
+    { system: 'bare SDK loop (no log)', p50_ms: bare.p50, p95_ms: bare.p95, turns: bare.n, 'p50 vs bare': 1, 'p50 vs Threadhand': ratio(bare.p50, normal.p50) },
+    { system: 'Threadhand, SQLite synchronous=NORMAL', p50_ms: normal.p50, p95_ms: normal.p95, turns: normal.n, 'p50 vs bare': ratio(normal.p50, bare.p50), 'p50 vs Threadhand': 1 },
+    { system: 'Threadhand, SQLite synchronous=FULL', p50_ms: full.p50, p95_ms: full.p95, turns: full.n, 'p50 vs bare': ratio(full.p50, bare.p50), 'p50 vs Threadhand': ratio(full.p50, normal.p50) },
+    peer.unavailable
+      ? { system: `claude-agent-sdk: could not run here (${peer.unavailable.slice(0, 120)})`, p50_ms: '', p95_ms: '', turns: 0, 'p50 vs bare': '', 'p50 vs Threadhand': '' }
+      : { system: `claude-agent-sdk ${peer.version ?? ''} (CLI child process, no log)`, p50_ms: agentSdk.p50, p95_ms: agentSdk.p95, turns: agentSdk.n, 'p50 vs bare': ratio(agentSdk.p50, bare.p50), 'p50 vs Threadhand': ratio(agentSdk.p50, normal.p50) },
   ];
   printTable(`Harness overhead per tool turn (${toolCalls} instant tool calls x ${sessions} sessions; target p50 <= 15 ms, p95 <= 40 ms)`, rows);
-  return { toolCalls, sessions, bare, threadhand_normal: normal, threadhand_full: full };
+  return {
+    toolCalls,
+    sessions,
+    bare,
+    threadhand_normal: normal,
+    threadhand_full: full,
+    claude_agent_sdk: peer.unavailable
+      ? { unavailable: peer.unavailable, version: peer.version }
+      : { ...agentSdk, version: peer.version, sessions: options.smoke ? 1 : 2, side_requests: peer.sideRequests },
+    ratio_agent_sdk_vs_threadhand_p50: peer.unavailable ? null : ratio(agentSdk.p50, normal.p50),
+    ratio_agent_sdk_vs_threadhand_p95: peer.unavailable ? null : ratio(agentSdk.p95, normal.p95),
+  };
 }

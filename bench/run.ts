@@ -17,6 +17,8 @@ export const BENCHES: Record<string, string> = {
   decoupling: './decoupling-bench.js',
   slack: './slack-bench.js',
   redis: './redis-bench.js',
+  resume: './resume-bench.js',
+  ttfv: './ttfv-bench.js',
   idle: './idle-bench.js',
 };
 
