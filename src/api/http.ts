@@ -66,6 +66,22 @@ export function createHttpApp(options: HttpAppOptions = {}): HttpApp {
   });
 }
 
+/** What `/metrics` serves (`createMetrics` in src/runtime/metrics.ts). */
+export interface MetricsSource {
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * `GET /metrics` in Prometheus text format. Not behind the API key (scrapers rarely send
+ * one); it carries counts and timings only, no session content or secrets.
+ */
+export function mountMetrics(app: Hono, metrics: MetricsSource): void {
+  app.get('/metrics', async (c) => {
+    const { contentType, body } = await metrics.render();
+    return c.body(body, 200, { 'content-type': contentType });
+  });
+}
+
 export interface StartHttpServerOptions {
   host: string;
   /** 0 picks a free port (tests). */

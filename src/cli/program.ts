@@ -3,11 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerConfig } from './commands/config.js';
 import { registerDiscord } from './commands/discord.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
 import { registerSessions } from './commands/sessions.js';
 import { registerStart } from './commands/start.js';
+import { registerVault } from './commands/vault.js';
 import { asCliError } from './context.js';
 import { CliError, type CliIo, EXIT, processIo } from './io.js';
 
@@ -56,6 +58,8 @@ Reference: docs/cli.md (commands) and docs/agents.md (agent and environment YAML
   registerDoctor(program, io, setExit);
   registerStart(program, io, setExit);
   registerDiscord(program, io, setExit);
+  registerConfig(program, io, setExit);
+  registerVault(program, io, setExit);
   for (const command of program.commands) {
     command.exitOverride();
     command.configureOutput({

@@ -52,6 +52,11 @@ export const EnvSchema = z.object({
     z.enum(LOG_LEVELS, { error: `THREADHAND_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }),
   ).transform((v) => v ?? 'info'),
   /** Encrypts vault secrets at rest. */
+  /** Model prices (YAML, USD per million tokens) for cost reports, budgets and metrics. */
+  THREADHAND_PRICES_FILE: opt(z.string()),
+  THREADHAND_SANDBOX_NETWORK: opt(
+    z.enum(['proxy', 'host'], { error: 'THREADHAND_SANDBOX_NETWORK must be proxy or host' }),
+  ).transform((v) => v ?? 'proxy'),
   THREADHAND_SECRET_KEY: opt(
     z
       .string()
@@ -65,10 +70,32 @@ export const EnvSchema = z.object({
   SLACK_APP_TOKEN: opt(z.string()),
   SLACK_SIGNING_SECRET: opt(z.string()),
   SLACK_API_URL: url('SLACK_API_URL', 'https://slack.com/api/'),
+  /** Read by `slackSettingsFromEnv` (src/chat/slack/config.ts), which checks them in detail. */
+  SLACK_CONFIG_FILE: opt(z.string()),
+  SLACK_AGENT: opt(z.string()),
+  SLACK_ENVIRONMENT: opt(z.string()),
+  SLACK_APPROVERS: opt(z.string()),
+  SLACK_ALLOWLIST: opt(z.string()),
+  SLACK_STILL_WORKING_MINUTES: opt(
+    z.coerce
+      .number({ error: 'SLACK_STILL_WORKING_MINUTES must be a positive number of minutes, e.g. 10' })
+      .positive('SLACK_STILL_WORKING_MINUTES must be a positive number of minutes, e.g. 10'),
+  ),
 
   DISCORD_TOKEN: opt(z.string()),
   DISCORD_APPLICATION_ID: opt(z.string()),
   DISCORD_API_URL: url('DISCORD_API_URL', 'https://discord.com/api'),
+  /** Read by `discordSettingsFromEnv` (src/chat/discord/config.ts). */
+  DISCORD_OPERATOR_USERS: opt(z.string()),
+  DISCORD_OPERATOR_ROLES: opt(z.string()),
+  DISCORD_START_POLICY: opt(
+    z.enum(['everyone', 'operators'], { error: 'DISCORD_START_POLICY must be everyone or operators' }),
+  ).transform((v) => v ?? 'everyone'),
+  DISCORD_RESPOND_TO_BOTS: opt(
+    z.enum(['true', 'false', '1', '0'], { error: 'DISCORD_RESPOND_TO_BOTS must be true or false' }),
+  ).transform((v) => v === 'true' || v === '1'),
+  DISCORD_AGENT: opt(z.string()),
+  DISCORD_ENVIRONMENT: opt(z.string()),
 
   E2B_API_KEY: opt(z.string()),
   E2B_DOMAIN: opt(z.string()),
