@@ -3,6 +3,7 @@
  * worker and front doors, and starts the roles this process plays. Nothing else in the
  * code base constructs these pieces or reads process.env.
  */
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHttpApp, type HttpApp, type HttpServer, startHttpServer } from './api/http.js';
 import { mountApi, parseApiKeys } from './api/index.js';
@@ -132,7 +133,9 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   const vaults = createEncryptedVaultStore(stores.resources, secretKey);
   const credentials = createCredentialBroker({ vaults, secretKey, logger });
   const ca = loadOrCreateCa(join(dataDir, 'ca'));
-  const injector = createCredentialInjector({ broker: credentials, ca, logger, onDenied: onEgressDenied });
+  // Upstream TLS is verified against Node's store plus NODE_EXTRA_CA_CERTS as given to Threadhand.
+  const upstreamCa = env.NODE_EXTRA_CA_CERTS ? [readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8')] : undefined;
+  const injector = createCredentialInjector({ broker: credentials, ca, logger, onDenied: onEgressDenied, upstreamCa });
   const egressProxy = createEgressProxy({ logger, onDenied: onEgressDenied, rewriteRequest: injector.rewriteRequest, handleConnect: injector.handleConnect });
   const sandboxCredentials = createSandboxCredentials({ broker: credentials, ca, forceProxy: env.THREADHAND_SANDBOX_NETWORK === 'host' });
   const sandboxProviders = options.sandboxProviders ?? (await createDefaultSandboxProviders(env, dataDir, logger, stores, record, egressProxy));

@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Logger } from '../logging.js';
-import type { CertificateAuthority } from './ca.js';
+import { type CertificateAuthority, systemCaBundle } from './ca.js';
 import { injectCredentials } from './inject.js';
 import { type EgressDenial, EgressRefusedError, type EgressTarget, type ProxiedRequest } from './proxy.js';
 import type { CredentialBroker } from './session-credentials.js';
@@ -45,7 +45,10 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trail
 export function createCredentialInjector(options: CredentialInjectorOptions): CredentialInjector {
   const { broker, ca, logger } = options;
   const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024;
-  const upstreamCa = options.upstreamCa?.length ? [...tls.rootCertificates, ...options.upstreamCa] : undefined;
+  // Passing `ca` replaces Node's default store, so it is rebuilt: Node's roots, the system bundle, extras.
+  const upstreamCa = options.upstreamCa?.length
+    ? [...tls.rootCertificates, systemCaBundle(), ...options.upstreamCa].filter(Boolean)
+    : undefined;
   const targets = new WeakMap<object, EgressTarget>();
   const sockets = new Set<tls.TLSSocket>();
 
