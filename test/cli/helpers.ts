@@ -24,10 +24,19 @@ export function createTestIo(
   const prompts: string[] = [];
   const answers = [...(options.answers ?? [])];
   const handlers = new Set<() => void>();
-  let release: (name: string) => void = () => undefined;
-  const signalled = new Promise<string>((resolve) => {
-    release = resolve;
-  });
+  // Like the process: each call waits for a signal of its own; a signal sent before anyone
+  // waits is kept for the next call (a test may signal before the command starts waiting).
+  const pending: string[] = [];
+  const waiters: ((name: string) => void)[] = [];
+  const nextSignal = (name: string) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(name);
+    else pending.push(name);
+  };
+  const untilSignal = () => {
+    const early = pending.shift();
+    return early !== undefined ? Promise.resolve(early) : new Promise<string>((resolve) => waiters.push(resolve));
+  };
   const io: CliIo = {
     stdout: { write: (s: string) => (out += s), isTTY: options.tty ?? false },
     stderr: { write: (s: string) => (err += s), isTTY: false },
@@ -43,7 +52,7 @@ export function createTestIo(
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
-    untilSignal: () => signalled,
+    untilSignal,
   };
   return {
     io,
@@ -53,7 +62,7 @@ export function createTestIo(
     interrupt: () => {
       for (const h of [...handlers]) h();
     },
-    signal: (name = 'SIGTERM') => release(name),
+    signal: (name = 'SIGTERM') => nextSignal(name),
   };
 }
 

@@ -87,7 +87,7 @@ enable the chat front doors. Stops cleanly on Ctrl-C or SIGTERM.`,
         'threadhand started',
       );
       const signal = await io.untilSignal();
-      logger.info({ signal }, 'stopping: no new work; running turns get a grace period (signal again to exit at once)');
+      logger.info({ signal, hint: 'running turns get a grace period; signal again to exit at once' }, 'stopping');
       // A second signal while stopping exits at once; the log stays consistent (runs resume).
       const again = io.untilSignal().then(() => 'again' as const);
       const outcome = await Promise.race([th.stop().then(() => 'stopped' as const), again]);
