@@ -22,6 +22,22 @@ export const REDACT_PATHS = [
   '*.botToken',
   'appToken',
   '*.appToken',
+  'secret',
+  '*.secret',
+  'secretKey',
+  '*.secretKey',
+  'password',
+  '*.password',
+  'apiKeys',
+  '*.apiKeys',
+  'headers.cookie',
+  '*.headers.cookie',
+  // Vendor HTTP errors (axios in @slack/web-api, fetch clients) carry their request config.
+  'err.config.headers.Authorization',
+  'err.config.headers.authorization',
+  'err.config.headers["x-api-key"]',
+  'err.headers.authorization',
+  'err.headers["x-api-key"]',
 ];
 
 export interface LoggerOptions {
