@@ -161,7 +161,20 @@ export interface Stores {
   queue: WakeQueue;
   /** Resource registry (agents, environments, vaults made through the API). */
   resources: ResourceStore;
+  /** Atomic first-caller-wins claims (chat delivery dedupe). */
+  claims: Claims;
   close(): Promise<void>;
+}
+
+/**
+ * Contract: `claim(key, ttlMs)` is true for exactly one caller per key until `ttlMs` after
+ * that winning claim, across every process sharing the store (concurrent callers included);
+ * every other claim of the key in that window is false. Once the ttl has passed, the next
+ * claim wins again. A get-then-set on the KV is not enough: two front doors that receive the
+ * same chat event at once would both go ahead.
+ */
+export interface Claims {
+  claim(key: string, ttlMs: number): Promise<boolean>;
 }
 
 /**

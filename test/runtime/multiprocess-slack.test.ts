@@ -1,7 +1,7 @@
 /**
  * Two front processes behind one Slack app (e.g. two replicas behind a load balancer, or a
  * Slack retry landing on the other one): the same event delivered to both must start one
- * session and post one answer. Delivery dedupe lives in the shared Redis KV.
+ * session and post one answer. Delivery dedupe is an atomic claim (`SET NX PX`) on the shared Redis.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createRedisStores, deleteRedisPrefix } from '../../src/store/redis/index.js';
+import { describeClaimsContract } from './claims-contract.js';
 import type { StoresFixture } from './helpers.js';
 import { describeKvAndResourcesContract } from './kv-resources-contract.js';
 import { describeLeaseContract } from './lease-contract.js';
@@ -36,3 +37,4 @@ describeSessionLogContract('redis', makeRedisStores);
 describeLeaseContract('redis', makeRedisStores);
 describeQueueContract('redis (BullMQ)', makeRedisStores);
 describeKvAndResourcesContract('redis', makeRedisStores);
+describeClaimsContract('redis', makeRedisStores);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStores, openDatabase, synchronousMode } from '../../src/store/sqlite/index.js';
+import { describeClaimsContract } from './claims-contract.js';
 import {
   agentMessage,
   collectFollow,
@@ -35,6 +36,7 @@ describeSessionLogContract('sqlite', makeSqliteStores);
 describeLeaseContract('sqlite', makeSqliteStores);
 describeQueueContract('sqlite (in-process queue)', makeSqliteStores);
 describeKvAndResourcesContract('sqlite', makeSqliteStores);
+describeClaimsContract('sqlite', makeSqliteStores);
 
 describe('SQLite specifics', () => {
   let dir: string;
@@ -73,6 +75,20 @@ describe('SQLite specifics', () => {
       });
     } finally {
       await second.close();
+    }
+  });
+
+  it('a file from before claims existed (schema 1) gets the claims table on open', async () => {
+    const old = openDatabase({ dir });
+    old.exec('DROP TABLE claims');
+    old.pragma('user_version = 1');
+    old.close();
+    const stores = createSqliteStores({ dir });
+    try {
+      expect(await stores.claims.claim('slack:evt:E1', 60_000)).toBe(true);
+      expect(await stores.claims.claim('slack:evt:E1', 60_000)).toBe(false);
+    } finally {
+      await stores.close();
     }
   });
 

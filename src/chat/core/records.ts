@@ -3,7 +3,7 @@
  * chat event never posts twice, and a renderer that restarts mid-answer continues the same
  * messages. Keys are namespaced: `<namespace>:<key>`.
  */
-import type { KV } from '../../store/types.js';
+import type { Claims, KV } from '../../store/types.js';
 
 export interface RecordStore<T> {
   get(key: string): Promise<T | undefined>;
@@ -29,27 +29,15 @@ export function createRecordStore<T>(kv: KV, namespace: string, ttlMs?: number):
 export interface Deduper {
   /**
    * True the first time a key is claimed (within `ttlMs`), false for every repeat: for
-   * platform retries and redeliveries of the same event id. Concurrent claims in one process
-   * are serialised; across processes the KV's last-writer-wins leaves a small window.
+   * platform retries and redeliveries of the same event id. Atomic across every process
+   * sharing the store (see the `Claims` contract), so two front doors receiving the same
+   * event at once go ahead only once.
    */
   claim(key: string): Promise<boolean>;
 }
 
-export function createDeduper(kv: KV, namespace: string, ttlMs = 24 * 3600_000): Deduper {
-  const inFlight = new Map<string, Promise<boolean>>();
+export function createDeduper(claims: Claims, namespace: string, ttlMs = 24 * 3600_000): Deduper {
   return {
-    claim(key) {
-      const full = `${namespace}:${key}`;
-      const pending = inFlight.get(full);
-      if (pending) return pending.then(() => false);
-      const attempt = (async () => {
-        if ((await kv.get(full)) !== undefined) return false;
-        await kv.set(full, Date.now(), ttlMs);
-        return true;
-      })();
-      inFlight.set(full, attempt);
-      void attempt.finally(() => setTimeout(() => inFlight.delete(full), 60_000).unref());
-      return attempt;
-    },
+    claim: (key) => claims.claim(`${namespace}:${key}`, ttlMs),
   };
 }

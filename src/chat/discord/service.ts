@@ -122,7 +122,7 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
     logger,
     kv,
     config,
-    deliveries: createDeduper(kv, 'discord:delivery'),
+    deliveries: createDeduper(runtime.stores.claims, 'discord:delivery'),
     bindings,
     messages: messageIndex(kv),
     async startSession({ channelId, guildId, starter, prompt, url }) {

@@ -199,7 +199,7 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
         config,
         logger,
         kv,
-        dedupe: createDeduper(kv, 'slack:dedupe'),
+        dedupe: createDeduper(runtime.stores.claims, 'slack:dedupe'),
         bot,
         render,
       });

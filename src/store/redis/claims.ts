@@ -1,14 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { Claims } from '../types.js';
 import type { RedisKeys } from './keys.js';
-
-/**
- * Contract: `claim(key, ttlMs)` is true for exactly one caller per key across every process
- * sharing the store, until the ttl passes. Chat delivery dedupe needs this: a get-then-set on
- * the KV lets two front doors that receive the same event at once both go ahead.
- */
-export interface Claims {
-  claim(key: string, ttlMs: number): Promise<boolean>;
-}
 
 /** Claims as `SET NX PX` keys under the deployment's prefix. */
 export function createRedisClaims(redis: Redis, keys: RedisKeys): Claims {

@@ -3,14 +3,15 @@ import { Redis } from 'ioredis';
 import Keyv from 'keyv';
 import { type Logger, silentLogger } from '../../logging.js';
 import { StoreError, type Stores } from '../types.js';
-import { type Claims, createRedisClaims } from './claims.js';
+import { createRedisClaims } from './claims.js';
 import { redisKeys } from './keys.js';
 import { createRedisLeaseManager } from './leases.js';
 import { createRedisResourceStore } from './resources.js';
 import { createRedisSessionLog } from './session-log.js';
 import { createRedisWakeQueue } from './wake-queue.js';
 
-export { type Claims, createRedisClaims } from './claims.js';
+export type { Claims } from '../types.js';
+export { createRedisClaims } from './claims.js';
 export { deleteRedisPrefix } from './cleanup.js';
 export { DEFAULT_PREFIX, normalizePrefix, type RedisKeys, redisKeys } from './keys.js';
 export { createRedisLeaseManager } from './leases.js';
@@ -49,13 +50,14 @@ function safeUrl(url: string): string {
   }
 }
 
+/** Kept for callers that named it; claims are part of `Stores` now. */
+export type RedisStores = Stores;
+
 /**
- * The distributed stores: log (Streams), leases, resources and the wake queue (BullMQ) on
- * ioredis, KV on `@keyv/redis`, all under one key prefix. Fails with `StoreError('unavailable')`
- * when Redis does not answer at start-up.
+ * The distributed stores: log (Streams), leases, resources, claims (`SET NX PX`) and the wake
+ * queue (BullMQ) on ioredis, KV on `@keyv/redis`, all under one key prefix. Fails with
+ * `StoreError('unavailable')` when Redis does not answer at start-up.
  */
-/** The Redis stores, plus atomic claims (not yet part of the `Stores` port). */
-export type RedisStores = Stores & { claims: Claims };
 
 export async function createRedisStores(options: RedisStoresOptions): Promise<RedisStores> {
   const logger = options.logger ?? silentLogger();

@@ -27,7 +27,8 @@ export interface OpenDatabaseOptions {
 
 export const DB_FILE_NAME = 'threadhand.db';
 
-const SCHEMA_VERSION = 1;
+/** 2 added `claims`; every statement below is idempotent, so older files just rerun it. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -74,6 +75,10 @@ CREATE TABLE IF NOT EXISTS resources (
   json TEXT NOT NULL,
   UNIQUE (kind, id)
 );
+CREATE TABLE IF NOT EXISTS claims (
+  key TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**

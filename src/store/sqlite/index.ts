@@ -1,12 +1,14 @@
 import type { Logger } from '../../logging.js';
 import { createMemoryWakeQueue } from '../memory-queue.js';
 import type { Stores } from '../types.js';
+import { createSqliteClaims } from './claims.js';
 import { openDatabase, type SqliteSynchronous } from './database.js';
 import { createSqliteKv } from './kv.js';
 import { createSqliteLeaseManager } from './leases.js';
 import { createSqliteResourceStore } from './resources.js';
 import { createSqliteSessionLog } from './session-log.js';
 
+export { createSqliteClaims } from './claims.js';
 export {
   DB_FILE_NAME,
   openDatabase,
@@ -35,7 +37,7 @@ export interface SqliteStoresOptions {
 }
 
 /**
- * The embedded stores: log, KV, leases and resources in one SQLite file `<dir>/threadhand.db`
+ * The embedded stores: log, KV, leases, resources and claims in one SQLite file `<dir>/threadhand.db`
  * (other processes may open the same file), and an in-process wake queue.
  */
 export function createSqliteStores(options: SqliteStoresOptions): Stores {
@@ -50,6 +52,7 @@ export function createSqliteStores(options: SqliteStoresOptions): Stores {
     leases: createSqliteLeaseManager(db),
     queue,
     resources: createSqliteResourceStore(db),
+    claims: createSqliteClaims(db),
     close() {
       closing ??= (async () => {
         await queue.close();
