@@ -13,6 +13,7 @@ interface RunOptions {
   env?: string;
   json?: boolean;
   title?: string;
+  vault?: string[];
 }
 
 export function registerRun(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -23,6 +24,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('-a, --agent <name>', 'agent name or id (default: the catalog default, usually "default")')
     .option('-e, --env <name>', 'environment name or id (default: "default")')
     .option('--title <title>', 'session title (default: the start of the task)')
+    .option('--vault <name>', 'vault whose secrets the session gets (repeatable; default: the vault named "default")', (v: string, all: string[] = []) => [...all, v])
     .option('--json', 'print every stored event as one JSON line instead of rendering')
     .addHelpText(
       'after',
@@ -49,7 +51,15 @@ Examples:
         const agent = await th.catalog.getAgent(agentName);
         let session: Awaited<ReturnType<typeof th.runtime.createSession>>;
         try {
+          const vaultIds: string[] = [];
+          for (const name of opts.vault ?? []) {
+            const live = (await th.vaults.listVaults()).filter((v) => !v.archived_at);
+            const vault = live.find((v) => v.display_name === name) ?? live.find((v) => v.id === name);
+            if (!vault) throw new CliError(`No vault named ${name}: create it with threadhand vault create ${name}`, EXIT.config);
+            vaultIds.push(vault.id);
+          }
           session = await th.runtime.createSession({
+            ...(vaultIds.length > 0 ? { vault_ids: vaultIds } : {}),
             agent: opts.agent,
             environment: opts.env,
             title: opts.title ?? truncate(task.replace(/\s+/g, ' '), 80),
