@@ -54,12 +54,6 @@ function fold(totals: Totals, event: SessionEvent): void {
   totals.lastEventId = event.id;
 }
 
-/** Cost in the wire's minor units (cents, as a string); null when the model has no price. */
-function listCost(totals: Totals, model: string | undefined, prices: PriceTable): { amount: string; currency: 'USD' } | null {
-  const usd = model ? costUsd(totals, model, prices) : undefined;
-  return usd === undefined ? null : { amount: String(Math.round(usd * 100)), currency: 'USD' };
-}
-
 export interface SessionView {
   toWire(session: SessionRecord): Promise<Record<string, unknown>>;
   forget(sessionId: string): void;
@@ -102,6 +96,7 @@ export function createSessionView(deps: ApiDeps): SessionView {
       const activeMs =
         totals.activeMs + (totals.runningSince !== null ? Math.max(0, now - totals.runningSince) : 0);
       const end = totals.endedAt ?? now;
+      const usd = agent ? costUsd(totals, modelId(agent.record.config), deps.prices) : undefined;
       return {
         type: 'session',
         id: session.id,
@@ -121,7 +116,7 @@ export function createSessionView(deps: ApiDeps): SessionView {
           output_tokens: totals.output_tokens,
           cache_read_input_tokens: totals.cache_read_input_tokens,
           cache_creation: { ephemeral_5m_input_tokens: totals.cache_creation_input_tokens },
-          list_cost: listCost(totals, agent ? modelId(agent.record.config) : undefined, deps.prices),
+          list_cost: usd === undefined ? null : { amount: String(Math.round(usd * 100)), currency: 'USD' },
         },
         stats: {
           active_seconds: Math.round(activeMs / 100) / 10,
@@ -132,6 +127,8 @@ export function createSessionView(deps: ApiDeps): SessionView {
         archived_at: session.archived_at,
         // Threadhand extension: why the session is idle (the wire format keeps it on the idle event).
         threadhand: {
+          // Exact cost in USD (list_cost is whole cents, per the wire format).
+          cost_usd: usd ?? null,
           stop_reason: session.stop_reason,
           event_count: session.event_count,
           last_event_id: session.last_event_id,
