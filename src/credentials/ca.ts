@@ -28,7 +28,11 @@ export function systemCaBundle(): string {
   return '';
 }
 
-function keyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.rsa.PrivateKey; privatePem: string } {
+function keyPair(): {
+  publicKey: forge.pki.PublicKey;
+  privateKey: forge.pki.rsa.PrivateKey;
+  privatePem: string;
+} {
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
@@ -55,7 +59,10 @@ export function createCaCertificate(commonName: string): { certPem: string; keyP
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 24 * 3600_000);
   cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 24 * 3600_000);
-  const subject = [{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'Threadhand' }];
+  const subject = [
+    { name: 'commonName', value: commonName },
+    { name: 'organizationName', value: 'Threadhand' },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([

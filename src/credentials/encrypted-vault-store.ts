@@ -65,7 +65,8 @@ export function createEncryptedVaultStore(resources: ResourceStore, secretKey: B
     getVault: (id) => resources.get<VaultRecord>(VAULT, id),
     listVaults: () => resources.list<VaultRecord>(VAULT),
     async deleteVault(id) {
-      for (const credential of await store.listCredentials(id)) await store.deleteCredential(id, credential.id);
+      for (const credential of await store.listCredentials(id))
+        await store.deleteCredential(id, credential.id);
       await resources.delete(VAULT, id);
     },
     async putCredential(credential, secret) {

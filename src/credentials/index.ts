@@ -1,5 +1,11 @@
 /** Credentials: vaults (encrypted at rest), placeholders in sandboxes, injection at the egress proxy. */
-export { type CertificateAuthority, createCaCertificate, createLeafCertificate, loadOrCreateCa, systemCaBundle } from './ca.js';
+export {
+  type CertificateAuthority,
+  createCaCertificate,
+  createLeafCertificate,
+  loadOrCreateCa,
+  systemCaBundle,
+} from './ca.js';
 export { createEncryptedVaultStore } from './encrypted-vault-store.js';
 export { injectCredentials } from './inject.js';
 export { type CredentialInjector, createCredentialInjector } from './proxy-inject.js';

@@ -24,7 +24,9 @@ const replaceAll = (text: string, from: string, to: string) => text.split(from).
 
 function where(c: InjectableCredential): string {
   const hosts = c.allowedHosts === undefined ? 'any host' : c.allowedHosts.join(', ');
-  const locations = [c.header ? 'headers' : undefined, c.body ? 'body' : undefined].filter(Boolean).join(' and ');
+  const locations = [c.header ? 'headers' : undefined, c.body ? 'body' : undefined]
+    .filter(Boolean)
+    .join(' and ');
   return `${hosts} (in ${locations || 'no location'})`;
 }
 
@@ -59,9 +61,12 @@ export function injectCredentials(
       headers[name] = Array.isArray(value) ? next : next[0];
       used = true;
     }
-    if (body && body.includes(c.placeholder)) {
+    if (body?.includes(c.placeholder)) {
       if (!toHere || !c.body) return refuse('body');
-      body = Buffer.from(replaceAll(body.toString('latin1'), c.placeholder, Buffer.from(c.secretValue).toString('latin1')), 'latin1');
+      body = Buffer.from(
+        replaceAll(body.toString('latin1'), c.placeholder, Buffer.from(c.secretValue).toString('latin1')),
+        'latin1',
+      );
       used = true;
     }
     if (used) injected.push(c.secretName);

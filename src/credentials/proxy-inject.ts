@@ -40,7 +40,15 @@ export interface CredentialInjector {
   close(): void;
 }
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 export function createCredentialInjector(options: CredentialInjectorOptions): CredentialInjector {
   const { broker, ca, logger } = options;
@@ -53,7 +61,10 @@ export function createCredentialInjector(options: CredentialInjectorOptions): Cr
   const sockets = new Set<tls.TLSSocket>();
 
   function report(target: EgressTarget, method: string, reason: string): void {
-    logger.warn({ sessionId: target.sessionId, host: target.host, port: target.port, method }, 'egress denied: credential placeholder');
+    logger.warn(
+      { sessionId: target.sessionId, host: target.host, port: target.port, method },
+      'egress denied: credential placeholder',
+    );
     try {
       options.onDenied?.({ ...target, method, reason });
     } catch (error) {
@@ -113,7 +124,10 @@ export function createCredentialInjector(options: CredentialInjectorOptions): Cr
     if (outBody.length > 0 || req.headers['content-length'] !== undefined)
       outcome.headers['content-length'] = String(outBody.length);
     if (outcome.injected.length > 0)
-      logger.debug({ sessionId: target.sessionId, host: target.host, secrets: outcome.injected }, 'credentials injected');
+      logger.debug(
+        { sessionId: target.sessionId, host: target.host, secrets: outcome.injected },
+        'credentials injected',
+      );
     await new Promise<void>((resolve, reject) => {
       const upstream = https.request(
         {

@@ -243,7 +243,8 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
         outgoing = await options.rewriteRequest(outgoing);
       } catch (error) {
         // A rewrite hook may refuse the request (credential placeholder to the wrong host).
-        if (error instanceof EgressRefusedError) return refuse({ status: 403, reason: error.message }, url.hostname, port);
+        if (error instanceof EgressRefusedError)
+          return refuse({ status: 403, reason: error.message }, url.hostname, port);
         throw error;
       }
     }

@@ -31,7 +31,12 @@ export function proxiedEnvironment(environment: EnvironmentConfig): EnvironmentC
   if (environment.networking.type !== 'unrestricted') return environment;
   return {
     ...environment,
-    networking: { type: 'limited', allowed_hosts: ['*'], allow_mcp_servers: false, allow_package_managers: false },
+    networking: {
+      type: 'limited',
+      allowed_hosts: ['*'],
+      allow_mcp_servers: false,
+      allow_package_managers: false,
+    },
   };
 }
 
@@ -89,7 +94,8 @@ export function withEnv(sandbox: Sandbox, env: Record<string, string>): Sandbox 
     get id() {
       return sandbox.id;
     },
-    exec: (command, execOptions) => sandbox.exec(command, { ...execOptions, env: { ...execOptions?.env, ...env } }),
+    exec: (command, execOptions) =>
+      sandbox.exec(command, { ...execOptions, env: { ...execOptions?.env, ...env } }),
     readFile: (path) => sandbox.readFile(path),
     writeFile: (path, data) => sandbox.writeFile(path, data),
     list: (path) => sandbox.list(path),

@@ -27,7 +27,8 @@ export function loadSecretKey(options: SecretKeyOptions): Buffer {
     writeFileSync(path, `${generated}\n`, { mode: 0o600, flag: 'wx' });
     chmodSync(path, 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return deriveKey(readFileSync(path, 'utf8').trim());
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      return deriveKey(readFileSync(path, 'utf8').trim());
     throw error;
   }
   options.logger.warn(

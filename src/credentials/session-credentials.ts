@@ -51,7 +51,9 @@ export interface CredentialBrokerOptions {
 }
 
 export function placeholderFor(secretKey: Buffer, sessionId: string, credentialId: string): string {
-  const mac = createHmac('sha256', secretKey).update(`placeholder:${sessionId}:${credentialId}`).digest('hex');
+  const mac = createHmac('sha256', secretKey)
+    .update(`placeholder:${sessionId}:${credentialId}`)
+    .digest('hex');
   return `${PLACEHOLDER_PREFIX}${mac.slice(0, 40)}`;
 }
 
@@ -78,7 +80,10 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
       if (vault) {
         if (!found.some((v) => v.id === vault.id)) found.push(vault);
       } else if (named.length > 0) {
-        logger.warn({ sessionId: scope?.session.id, vault: ref }, 'vault not found; its credentials are not available');
+        logger.warn(
+          { sessionId: scope?.session.id, vault: ref },
+          'vault not found; its credentials are not available',
+        );
       }
     }
     return found;
@@ -110,7 +115,8 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
         for (const credential of await vaults.listCredentials(vault.id)) {
           const injectable = await load(vault, credential, scope.session.id);
           // The first vault named wins when two define the same variable.
-          if (injectable && !result.some((c) => c.secretName === injectable.secretName)) result.push(injectable);
+          if (injectable && !result.some((c) => c.secretName === injectable.secretName))
+            result.push(injectable);
         }
       }
       bySession.set(scope.session.id, result);
@@ -134,7 +140,8 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
         const secret = await vaults.getSecret(vault.id, credential.id);
         if (credential.auth.type === 'environment_variable' && credential.auth.secret_name === secretName)
           return secret?.secret_value;
-        if (credential.auth.type === 'static_bearer' && credential.display_name === secretName) return secret?.token;
+        if (credential.auth.type === 'static_bearer' && credential.display_name === secretName)
+          return secret?.token;
       }
       return undefined;
     },

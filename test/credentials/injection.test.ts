@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
-import { type FakeAnthropic, startFakeAnthropic } from '../fakes/anthropic/server.js';
 import { createTestIo, createWorkspace } from '../cli/helpers.js';
+import { type FakeAnthropic, startFakeAnthropic } from '../fakes/anthropic/server.js';
 import { startTestUpstream, type TestUpstream } from './helpers.js';
 
 const SECRET = `ghp_${Math.random().toString(36).slice(2)}RealSecretValue${Date.now()}`;
@@ -21,7 +21,9 @@ function requireTools(): void {
     try {
       execFileSync('which', [tool]);
     } catch {
-      throw new Error(`${tool} is not installed: apt-get install -y bubblewrap curl socat (scripts/setup.sh)`);
+      throw new Error(
+        `${tool} is not installed: apt-get install -y bubblewrap curl socat (scripts/setup.sh)`,
+      );
     }
   }
 }

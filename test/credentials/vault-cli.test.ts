@@ -6,7 +6,12 @@ let ws: Awaited<ReturnType<typeof createWorkspace>>;
 let env: NodeJS.ProcessEnv;
 beforeEach(async () => {
   ws = await createWorkspace();
-  env = { ANTHROPIC_API_KEY: 'sk-test', THREADHAND_AGENTS_DIR: ws.agentsDir, THREADHAND_DATA_DIR: ws.dataDir, PATH: process.env.PATH };
+  env = {
+    ANTHROPIC_API_KEY: 'sk-test',
+    THREADHAND_AGENTS_DIR: ws.agentsDir,
+    THREADHAND_DATA_DIR: ws.dataDir,
+    PATH: process.env.PATH,
+  };
 });
 afterEach(() => ws.cleanup());
 
@@ -20,10 +25,26 @@ describe('threadhand vault', () => {
   it('create, add, ls (names only), rm; values never printed', async () => {
     expect((await cli(['vault', 'create', 'work'])).out).toMatch(/^vault work created \(vlt_/);
     expect((await cli(['vault', 'create', 'work'])).code).toBe(1);
-    const added = await cli(['vault', 'add', 'work', 'NPM_TOKEN', '--host', 'registry.npmjs.org', '--host', 'npm.pkg.github.com', '--value', 'npm_secret_0042']);
+    const added = await cli([
+      'vault',
+      'add',
+      'work',
+      'NPM_TOKEN',
+      '--host',
+      'registry.npmjs.org',
+      '--host',
+      'npm.pkg.github.com',
+      '--value',
+      'npm_secret_0042',
+    ]);
     expect(added.code).toBe(0);
-    expect(added.out).toBe('NPM_TOKEN added in vault work (hosts: registry.npmjs.org, npm.pkg.github.com; headers)\n');
-    expect((await cli(['vault', 'add', 'work', 'NPM_TOKEN', '--host', 'x.example', '--body', '--value', 'v2'])).out).toContain('replaced');
+    expect(added.out).toBe(
+      'NPM_TOKEN added in vault work (hosts: registry.npmjs.org, npm.pkg.github.com; headers)\n',
+    );
+    expect(
+      (await cli(['vault', 'add', 'work', 'NPM_TOKEN', '--host', 'x.example', '--body', '--value', 'v2']))
+        .out,
+    ).toContain('replaced');
     expect((await cli(['vault', 'ls'])).out).toBe('work\n');
     const ls = await cli(['vault', 'ls', 'work']);
     expect(ls.out).toBe('NPM_TOKEN\tx.example\n');

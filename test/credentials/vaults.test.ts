@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createCredentialBroker,
   createEncryptedVaultStore,
-  injectCredentials,
   type InjectableCredential,
+  injectCredentials,
   loadSecretKey,
   placeholderFor,
 } from '../../src/credentials/index.js';
@@ -77,7 +77,11 @@ describe('secret key', () => {
     expect(statSync(join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
     expect(log.text()).toContain('THREADHAND_SECRET_KEY is not set');
     expect(loadSecretKey({ env: {}, dataDir: dir, logger: silentLogger() })).toEqual(first);
-    const fromEnv = loadSecretKey({ env: { THREADHAND_SECRET_KEY: 'x'.repeat(40) }, dataDir: dir, logger: silentLogger() });
+    const fromEnv = loadSecretKey({
+      env: { THREADHAND_SECRET_KEY: 'x'.repeat(40) },
+      dataDir: dir,
+      logger: silentLogger(),
+    });
     expect(fromEnv).not.toEqual(first);
     expect(fromEnv.length).toBe(32);
   });
@@ -87,7 +91,11 @@ describe('encrypted vault store', () => {
   it('stores secrets sealed (not on disk in plain text), reads them back, refuses a wrong key', async () => {
     const dir = tempDir();
     const stores = createSqliteStores({ dir });
-    const key = loadSecretKey({ env: { THREADHAND_SECRET_KEY: 'k'.repeat(32) }, dataDir: dir, logger: silentLogger() });
+    const key = loadSecretKey({
+      env: { THREADHAND_SECRET_KEY: 'k'.repeat(32) },
+      dataDir: dir,
+      logger: silentLogger(),
+    });
     const vaults = createEncryptedVaultStore(stores.resources, key);
     await vaults.putVault(vault('vlt_1', 'default'));
     await vaults.putCredential(envCredential('vlt_1', 'vcrd_1', 'API_TOKEN', ['api.example.com']), {
@@ -120,7 +128,11 @@ describe('encrypted vault store', () => {
     const t = await startTestThreadhand({ dataDir: dir, env: {} });
     try {
       const post = (path: string, body: unknown) =>
-        t.th.app.request(`/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        t.th.app.request(`/v1${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       const created = (await (await post('/vaults', { display_name: 'default' })).json()) as { id: string };
       const credential = await post(`/vaults/${created.id}/credentials`, {
         auth: {
@@ -138,7 +150,11 @@ describe('encrypted vault store', () => {
       expect(JSON.stringify(secrets)).not.toContain('ghp_from_the_api_0001');
       const session = { id: 'sesn_api', vault_ids: [] };
       expect(await t.th.credentials.forSession({ session })).toMatchObject([
-        { secretName: 'GITHUB_TOKEN', secretValue: 'ghp_from_the_api_0001', allowedHosts: ['api.github.com'] },
+        {
+          secretName: 'GITHUB_TOKEN',
+          secretValue: 'ghp_from_the_api_0001',
+          allowedHosts: ['api.github.com'],
+        },
       ]);
     } finally {
       await t.close();
@@ -154,9 +170,17 @@ describe('credential broker', () => {
     const vaults = createEncryptedVaultStore(stores.resources, key);
     await vaults.putVault(vault('vlt_d', 'default'));
     await vaults.putVault(vault('vlt_w', 'work'));
-    await vaults.putCredential(envCredential('vlt_d', 'vcrd_d', 'DEFAULT_TOKEN', ['a.example']), { secret_value: 'sd' });
-    await vaults.putCredential(envCredential('vlt_w', 'vcrd_w', 'WORK_TOKEN', ['b.example']), { secret_value: 'sw' });
-    return { stores, key, broker: createCredentialBroker({ vaults, secretKey: key, logger: silentLogger() }) };
+    await vaults.putCredential(envCredential('vlt_d', 'vcrd_d', 'DEFAULT_TOKEN', ['a.example']), {
+      secret_value: 'sd',
+    });
+    await vaults.putCredential(envCredential('vlt_w', 'vcrd_w', 'WORK_TOKEN', ['b.example']), {
+      secret_value: 'sw',
+    });
+    return {
+      stores,
+      key,
+      broker: createCredentialBroker({ vaults, secretKey: key, logger: silentLogger() }),
+    };
   }
 
   it('uses the default vault when none is named, else the session, agent and environment vaults', async () => {
@@ -206,7 +230,9 @@ describe('injectCredentials', () => {
     const denied = injectCredentials([credential()], request({ host: 'evil.example' }));
     expect(denied).toMatchObject({ ok: false, secretName: 'TOKEN' });
     if (!denied.ok) expect(denied.reason).not.toContain('REAL');
-    expect(injectCredentials([credential({ allowedHosts: undefined })], request({ host: 'any.example' })).ok).toBe(true);
+    expect(
+      injectCredentials([credential({ allowedHosts: undefined })], request({ host: 'any.example' })).ok,
+    ).toBe(true);
   });
 
   it('bodies only when allowed; never in the URL', () => {
@@ -214,7 +240,9 @@ describe('injectCredentials', () => {
     expect(injectCredentials([credential()], request({ headers: {}, body })).ok).toBe(false);
     const allowed = injectCredentials([credential({ body: true })], request({ headers: {}, body }));
     expect(allowed.ok && allowed.body?.toString()).toBe('{"token":"REAL"}');
-    expect(injectCredentials([credential()], request({ headers: {}, path: '/?t=threadhand-placeholder-abc' })).ok).toBe(false);
+    expect(
+      injectCredentials([credential()], request({ headers: {}, path: '/?t=threadhand-placeholder-abc' })).ok,
+    ).toBe(false);
     expect(injectCredentials([credential({ header: false, body: true })], request()).ok).toBe(false);
   });
 });

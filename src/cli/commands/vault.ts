@@ -6,7 +6,9 @@ import { resourceId } from '../../events/ids.js';
 import { type GlobalOptions, withThreadhand } from '../context.js';
 import { CliError, type CliIo, EXIT } from '../io.js';
 
-const SecretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use a valid environment variable name (letters, digits, _)');
+const SecretName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use a valid environment variable name (letters, digits, _)');
 
 async function findVault(vaults: VaultStore, name: string): Promise<VaultRecord | undefined> {
   const live = (await vaults.listVaults()).filter((v) => !v.archived_at);
@@ -15,11 +17,16 @@ async function findVault(vaults: VaultStore, name: string): Promise<VaultRecord 
 
 async function requireVault(vaults: VaultStore, name: string): Promise<VaultRecord> {
   const vault = await findVault(vaults, name);
-  if (!vault) throw new CliError(`No vault named ${name}: create it with threadhand vault create ${name}`, EXIT.failed);
+  if (!vault)
+    throw new CliError(`No vault named ${name}: create it with threadhand vault create ${name}`, EXIT.failed);
   return vault;
 }
 
-async function findSecret(vaults: VaultStore, vault: VaultRecord, secretName: string): Promise<CredentialRecord | undefined> {
+async function findSecret(
+  vaults: VaultStore,
+  vault: VaultRecord,
+  secretName: string,
+): Promise<CredentialRecord | undefined> {
   return (await vaults.listCredentials(vault.id)).find(
     (c) => !c.archived_at && c.auth.type === 'environment_variable' && c.auth.secret_name === secretName,
   );
@@ -30,7 +37,9 @@ async function readStdin(io: CliIo): Promise<string> {
   if (io.stdinIsTTY) return io.prompt('Secret value (input is shown; prefer piping it): ');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 interface AddOptions {
@@ -46,7 +55,9 @@ export function registerVault(program: Command, io: CliIo, setExit: (code: numbe
     withThreadhand(io, globalsOf(command), { role: 'front' }, (th) => fn(th.vaults));
   const vault = program
     .command('vault')
-    .description('Vaults: secrets kept outside the sandbox, injected by the egress proxy (see README "Credentials")');
+    .description(
+      'Vaults: secrets kept outside the sandbox, injected by the egress proxy (see README "Credentials")',
+    );
 
   vault
     .command('create')
@@ -75,7 +86,11 @@ export function registerVault(program: Command, io: CliIo, setExit: (code: numbe
     .description('Add (or replace) a secret; the sandbox sees $SECRET_NAME as a placeholder only')
     .argument('<vault>', 'vault name')
     .argument('<secret-name>', 'environment variable name, e.g. GITHUB_TOKEN')
-    .option('--host <host>', 'a host the secret may be sent to (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option(
+      '--host <host>',
+      'a host the secret may be sent to (repeatable)',
+      (v: string, all: string[] = []) => [...all, v],
+    )
     .option('--body', 'also allow injection into request bodies (default: headers only)')
     .option('--value <value>', 'the secret (default: read from stdin)')
     .action(async (vaultName: string, secretName: string, opts: AddOptions, command: Command) => {
@@ -83,9 +98,13 @@ export function registerVault(program: Command, io: CliIo, setExit: (code: numbe
       if (!name.success) throw new CliError(`${secretName}: ${name.error.issues[0]?.message}`, EXIT.config);
       const hosts = opts.host ?? [];
       if (hosts.length === 0)
-        throw new CliError('Give at least one --host the secret may be sent to (e.g. --host api.github.com).', EXIT.config);
+        throw new CliError(
+          'Give at least one --host the secret may be sent to (e.g. --host api.github.com).',
+          EXIT.config,
+        );
       const value = opts.value ?? (await readStdin(io));
-      if (!value) throw new CliError('The secret value is empty: pass it on stdin or with --value.', EXIT.config);
+      if (!value)
+        throw new CliError('The secret value is empty: pass it on stdin or with --value.', EXIT.config);
       await open(command, async (vaults) => {
         const target = await requireVault(vaults, vaultName);
         const existing = await findSecret(vaults, target, secretName);
@@ -120,13 +139,15 @@ export function registerVault(program: Command, io: CliIo, setExit: (code: numbe
     .action(async (vaultName: string | undefined, _opts: unknown, command: Command) => {
       await open(command, async (vaults) => {
         if (!vaultName) {
-          for (const v of await vaults.listVaults()) if (!v.archived_at) io.stdout.write(`${v.display_name}\n`);
+          for (const v of await vaults.listVaults())
+            if (!v.archived_at) io.stdout.write(`${v.display_name}\n`);
           return;
         }
         const target = await requireVault(vaults, vaultName);
         for (const c of await vaults.listCredentials(target.id)) {
           if (c.archived_at || c.auth.type !== 'environment_variable') continue;
-          const hosts = c.auth.networking.type === 'limited' ? c.auth.networking.allowed_hosts.join(', ') : 'any host';
+          const hosts =
+            c.auth.networking.type === 'limited' ? c.auth.networking.allowed_hosts.join(', ') : 'any host';
           io.stdout.write(`${c.auth.secret_name}\t${hosts}\n`);
         }
       });
