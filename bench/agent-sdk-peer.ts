@@ -80,7 +80,8 @@ async function oneSession(fake: FakeAnthropic, toolCalls: number, cwd: string): 
   })) {
     if (message.type === 'result') result = message.subtype;
   }
-  if (result !== 'success') throw new Error(`claude-agent-sdk session ended with ${result ?? 'no result'}: ${stderr}`);
+  if (result !== 'success')
+    throw new Error(`claude-agent-sdk session ended with ${result ?? 'no result'}: ${stderr}`);
   const main = fake.requests.slice(from).filter(isMainLoop);
   if (main.length !== toolCalls + 1)
     throw new Error(`claude-agent-sdk made ${main.length} model requests, expected ${toolCalls + 1}`);

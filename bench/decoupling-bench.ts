@@ -122,7 +122,7 @@ const SCENARIOS = [
 ];
 
 export async function run(options: { smoke?: boolean } = {}): Promise<Record<string, unknown>> {
-  const sessions = options.smoke ? 4 : 20;
+  const sessions = options.smoke ? 2 : 20;
   const fake = await startFakeE2B({ createLatencyMs: CREATE_LATENCY });
   const results: Record<string, unknown>[] = [];
   try {

@@ -15,9 +15,9 @@ import type { NewEvent } from '../src/events/schema.js';
 import { createRedisStores, deleteRedisPrefix } from '../src/store/redis/index.js';
 import type { Stores } from '../src/store/types.js';
 
-const APPENDS = 5000;
+let APPENDS = 5000;
 const WRITERS = 8;
-const REPLAY_SIZES = [1_000, 10_000, 100_000];
+let REPLAY_SIZES = [1_000, 10_000, 100_000];
 const TEXT = 'I looked at the failing test: the fixture path is relative to the working directory. '.repeat(
   3,
 );
@@ -284,10 +284,14 @@ export interface RedisBenchOptions {
   url?: string;
   /** Also run the multi-process sessions/second and TTFT figures (1 and 3 workers). */
   scaleOut?: boolean;
+  /** Smoke run (npm test): same code paths, tiny sizes, no multi-process scale-out. */
+  smoke?: boolean;
 }
 
 export async function run(options: RedisBenchOptions = {}): Promise<Record<string, unknown>> {
   const url = options.url ?? process.env.THREADHAND_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  APPENDS = options.smoke ? 200 : 5000;
+  REPLAY_SIZES = options.smoke ? [1_000] : [1_000, 10_000, 100_000];
   const prefix = `th-bench:${randomBytes(4).toString('hex')}:`;
   const stores = await createRedisStores({ url, prefix });
   const redis = new Redis(url);
@@ -314,7 +318,7 @@ export async function run(options: RedisBenchOptions = {}): Promise<Record<strin
       ]);
     }
     let scaleOut: unknown;
-    if (options.scaleOut ?? process.env.THREADHAND_BENCH_SCALE_OUT !== '0') {
+    if (options.scaleOut ?? (!options.smoke && process.env.THREADHAND_BENCH_SCALE_OUT !== '0')) {
       const figures = await runScaleOut(url);
       scaleOut = figures;
       for (const f of figures) {

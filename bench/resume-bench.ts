@@ -20,7 +20,9 @@ const TEXT = 'Checked the fixture path; it is relative to the working directory,
 
 /** Appends `count` events as tool turns (5 events each), as a real harness would have written them. */
 async function fill(stores: Stores, sessionId: string, count: number): Promise<void> {
-  await stores.log.append(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'fix the failing test' }] }]);
+  await stores.log.append(sessionId, [
+    { type: 'user.message', content: [{ type: 'text', text: 'fix the failing test' }] },
+  ]);
   let written = 1;
   let turn = 0;
   while (written < count - 1) {
@@ -31,17 +33,28 @@ async function fill(stores: Stores, sessionId: string, count: number): Promise<v
       { type: 'agent.tool_use', name: 'bash', input: { command: `grep -rn fixture test/${turn}` } },
     ] as NewEvent[]);
     await stores.log.append(sessionId, [
-      { type: 'agent.tool_result', tool_use_id: use!.id, content: [{ type: 'text', text: `test/${turn}.ts:12: fixture` }] },
+      {
+        type: 'agent.tool_result',
+        tool_use_id: use!.id,
+        content: [{ type: 'text', text: `test/${turn}.ts:12: fixture` }],
+      },
       {
         type: 'span.model_request_end',
         model_request_start_id: start!.id,
         is_error: false,
-        model_usage: { input_tokens: 1000, output_tokens: 40, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+        model_usage: {
+          input_tokens: 1000,
+          output_tokens: 40,
+          cache_read_input_tokens: 0,
+          cache_creation_input_tokens: 0,
+        },
       },
     ] as NewEvent[]);
     written += 5;
   }
-  await stores.log.append(sessionId, [{ type: 'session.status_idle', stop_reason: { type: 'end_turn' }, stop_details: null }] as NewEvent[]);
+  await stores.log.append(sessionId, [
+    { type: 'session.status_idle', stop_reason: { type: 'end_turn' }, stop_details: null },
+  ] as NewEvent[]);
 }
 
 interface ResumeFigures {
@@ -84,7 +97,9 @@ async function measure(store: 'sqlite' | 'redis', events: number, rounds: number
     const session = await t.th.runtime.createSession({});
     await fill(stores, session.id, events);
     for (let i = 0; i < rounds; i++) {
-      await stores.log.append(session.id, [{ type: 'user.message', content: [{ type: 'text', text: `and now? ${i}` }] }]);
+      await stores.log.append(session.id, [
+        { type: 'user.message', content: [{ type: 'text', text: `and now? ${i}` }] },
+      ]);
       const t0 = performance.now();
       const logRead = await stores.log.read(session.id);
       figures.read.push(performance.now() - t0);
@@ -95,7 +110,8 @@ async function measure(store: 'sqlite' | 'redis', events: number, rounds: number
       figures.wake.push(request!.receivedAtMs - started);
       const outcome = await woke;
       if (outcome !== 'ran') throw new Error(`wake returned ${outcome}`);
-      if (i === 0 && logRead.length < events) throw new Error(`log holds ${logRead.length} of ${events} events`);
+      if (i === 0 && logRead.length < events)
+        throw new Error(`log holds ${logRead.length} of ${events} events`);
       // The same request body sent by a bare SDK client: JSON + HTTP, no log, no rebuild.
       const { stream: _stream, ...params } = request!.body as Anthropic.MessageCreateParamsStreaming;
       const b0 = performance.now();
@@ -125,7 +141,13 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
     const wake = summary(f.wake.slice(1).length > 0 ? f.wake.slice(1) : f.wake);
     const read = summary(f.read);
     const bare = summary(f.bareRequest);
-    out[store] = { wake, cold_wake_ms: round(cold), raw_read: read, bare_sdk_request: bare, ratio_wake_vs_read_p50: ratio(wake.p50, read.p50) };
+    out[store] = {
+      wake,
+      cold_wake_ms: round(cold),
+      raw_read: read,
+      bare_sdk_request: bare,
+      ratio_wake_vs_read_p50: ratio(wake.p50, read.p50),
+    };
     rows.push({
       store,
       'wake -> request p50 ms': wake.p50,
@@ -137,6 +159,9 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
       target: wake.p50 < 100 ? 'met (< 100 ms)' : 'MISSED (>= 100 ms)',
     });
   }
-  printTable(`Resume a ${events}-event session: harness.wake until the model receives the request (${rounds} rounds; target < 100 ms)`, rows);
+  printTable(
+    `Resume a ${events}-event session: harness.wake until the model receives the request (${rounds} rounds; target < 100 ms)`,
+    rows,
+  );
   return out;
 }

@@ -2,7 +2,7 @@
  * `npm run bench [-- name ...] [--smoke]`: runs the benchmarks, prints their tables and writes
  * every figure to bench/results/latest.json. Timings never fail the run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,10 @@ export async function runBenches(names: string[], smoke: boolean): Promise<Recor
     const started = Date.now();
     try {
       const mod = (await import(path)) as { run: Bench };
-      results[name] = { ...(await mod.run({ smoke })), seconds: Math.round((Date.now() - started) / 100) / 10 };
+      results[name] = {
+        ...(await mod.run({ smoke })),
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+      };
     } catch (error) {
       console.error(`benchmark ${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
       results[name] = { error: error instanceof Error ? error.message : String(error) };
@@ -45,14 +48,37 @@ async function main() {
   const names = args.filter((a) => !a.startsWith('--'));
   const selected = names.length > 0 ? names : Object.keys(BENCHES);
   const results = await runBenches(selected, smoke);
-  const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memory_gb: Math.round(totalmem() / 2 ** 30) };
-  const out = { date: new Date().toISOString(), machine, smoke, results };
+  const machine = {
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+  };
   const here = dirname(fileURLToPath(import.meta.url));
   // dist/bench/run.js -> <repo>/bench/results
   const dir = join(here, '..', '..', 'bench', 'results');
+  const file = join(dir, smoke ? 'smoke.json' : 'latest.json');
+  // A partial run (`npm run bench -- slack`) replaces those benches' figures and keeps the rest.
+  let previous: { results?: Record<string, unknown>; ran_at?: Record<string, string> } = {};
+  if (names.length > 0 && existsSync(file)) {
+    try {
+      previous = JSON.parse(readFileSync(file, 'utf8')) as typeof previous;
+    } catch {
+      previous = {};
+    }
+  }
+  const ranAt = { ...(previous.ran_at ?? {}) };
+  for (const name of selected) ranAt[name] = new Date().toISOString();
+  const out = {
+    date: new Date().toISOString(),
+    machine,
+    smoke,
+    ran_at: ranAt,
+    results: { ...previous.results, ...results },
+  };
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, smoke ? 'smoke.json' : 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`\nwrote ${join(dir, smoke ? 'smoke.json' : 'latest.json')}`);
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
   process.exit(0);
 }
 

@@ -16,6 +16,7 @@ import type { FakeTurn } from '../test/fakes/anthropic/types.js';
 import { postSignedSlack } from '../test/fakes/slack/signed.js';
 import { type FakeSlack, startFakeSlack } from '../test/fakes/slack/web-api.js';
 import { startTestThreadhand, type TestThreadhand } from '../test/helpers/threadhand.js';
+import { ratio } from './stats.js';
 
 const SECRET = 'bench-secret';
 const CHANNEL = 'C0BENCH';
@@ -93,6 +94,7 @@ function summarize(slack: FakeSlack, started: number, modelAt: number | undefine
     firstTextMs: first ? first.at - started : null,
     /** From the first model request reaching the model to the first answer words on Slack. */
     firstTextAfterModelMs: first && modelAt ? first.at - modelAt : null,
+    rates: rates(slack),
   };
 }
 
@@ -332,23 +334,82 @@ async function runChatSdk(smoke: boolean) {
   }
 }
 
+/** Documented per-method floors (calls/minute); unlisted methods get Tier 2's floor of 20/min. */
+const TIER_PER_MINUTE: Record<string, number> = { 'chat.update': 50, 'chat.postMessage': 60 };
+
+/** Busiest 60 s window per method, and the busiest 1 s per channel for message writes. */
+function rates(slack: FakeSlack) {
+  const calls = slack.calls.filter((c) => c.method !== 'auth.test');
+  const perMinute: Record<string, { max: number; limit: number; within: boolean }> = {};
+  for (const method of new Set(calls.map((c) => c.method))) {
+    const at = calls.filter((c) => c.method === method).map((c) => c.at);
+    let max = 0;
+    for (let i = 0; i < at.length; i++)
+      max = Math.max(max, at.filter((t) => t >= at[i]! && t < at[i]! + 60_000).length);
+    const limit = TIER_PER_MINUTE[method] ?? 20;
+    perMinute[method] = { max, limit, within: max <= limit };
+  }
+  const posts = calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.at);
+  let postsPerSecond = 0;
+  for (const t of posts)
+    postsPerSecond = Math.max(postsPerSecond, posts.filter((u) => u >= t && u < t + 1000).length);
+  return {
+    perMinute,
+    postsPerSecondPeak: postsPerSecond,
+    within: Object.values(perMinute).every((m) => m.within),
+  };
+}
+
 export async function run(options: { smoke?: boolean } = {}): Promise<Record<string, unknown>> {
   const smoke = options.smoke ?? false;
   const threadhand = await runThreadhand(smoke);
   const chatSdk = await runChatSdk(smoke);
   const table = [
-    ['', 'Web API calls', 'first text (ms)', 'after model (ms)'],
+    ['', 'Web API calls', 'first text (ms)', 'after model (ms)', 'within rate tiers'],
     [
       'threadhand',
       String(threadhand.calls),
       String(threadhand.firstTextMs),
       String(threadhand.firstTextAfterModelMs),
+      String(threadhand.rates.within),
     ],
-    ['chat sdk', String(chatSdk.calls), String(chatSdk.firstTextMs), String(chatSdk.firstTextAfterModelMs)],
+    [
+      'chat sdk (peer)',
+      String(chatSdk.calls),
+      String(chatSdk.firstTextMs),
+      String(chatSdk.firstTextAfterModelMs),
+      String(chatSdk.rates.within),
+    ],
+    [
+      'chat sdk / threadhand',
+      String(ratio(chatSdk.calls, threadhand.calls)),
+      String(ratio(chatSdk.firstTextMs ?? Number.NaN, threadhand.firstTextMs ?? Number.NaN)),
+      String(
+        ratio(chatSdk.firstTextAfterModelMs ?? Number.NaN, threadhand.firstTextAfterModelMs ?? Number.NaN),
+      ),
+      '',
+    ],
   ];
-  console.log('slack: 2,000-word streamed answer with 10 tool calls');
-  for (const row of table) console.log(row.map((c) => c.padEnd(18)).join(''));
-  console.log('threadhand by method', threadhand.byMethod);
-  console.log('chat sdk by method', chatSdk.byMethod);
-  return { words: smoke ? 220 : 2000, toolCalls: 10, threadhand, chatSdk };
+  const words = smoke ? 220 : 2000;
+  console.log(
+    `slack: ${words}-word streamed answer with 10 tool calls (targets: <= 42 Web API calls for 2,000 words, first text <= 100 ms after the model)`,
+  );
+  for (const row of table) console.log(row.map((c) => c.padEnd(22)).join(''));
+  console.log('threadhand by method', threadhand.byMethod, 'busiest minute', threadhand.rates.perMinute);
+  console.log('chat sdk by method', chatSdk.byMethod, 'busiest minute', chatSdk.rates.perMinute);
+  return {
+    words,
+    toolCalls: 10,
+    threadhand,
+    chatSdk,
+    ratio: {
+      calls: ratio(chatSdk.calls, threadhand.calls),
+      firstTextMs: ratio(chatSdk.firstTextMs ?? Number.NaN, threadhand.firstTextMs ?? Number.NaN),
+    },
+    targets: {
+      callsAtMost42: words === 2000 ? threadhand.calls <= 42 : null,
+      firstTextWithin100msOfModel:
+        threadhand.firstTextAfterModelMs !== null && threadhand.firstTextAfterModelMs <= 100,
+    },
+  };
 }

@@ -16,8 +16,8 @@ import {
   synchronousMode,
 } from '../src/store/sqlite/index.js';
 
-const APPENDS = 5000;
-const REPLAY_SIZES = [1_000, 10_000, 100_000];
+let APPENDS = 5000;
+let REPLAY_SIZES = [1_000, 10_000, 100_000];
 const TEXT = 'I looked at the failing test: the fixture path is relative to the working directory. '.repeat(
   3,
 );
@@ -126,7 +126,10 @@ async function timeReplays() {
 
 const fmt = (n: number) => (n < 10 ? n.toFixed(3) : n.toFixed(1));
 
-export async function run(): Promise<Record<string, unknown>> {
+export async function run(options: { smoke?: boolean } = {}): Promise<Record<string, unknown>> {
+  // Smoke run (npm test): same code paths, tiny sizes.
+  APPENDS = options.smoke ? 200 : 5000;
+  REPLAY_SIZES = options.smoke ? [1_000] : [1_000, 10_000, 100_000];
   const appends: Record<string, unknown> = {};
   const rows: string[][] = [];
   for (const level of ['NORMAL', 'FULL'] as const) {

@@ -27,11 +27,18 @@ const FIRST_TOKEN_MS = 200;
 const TAG = /Zq\d{4}/g;
 
 function tagOf(request: RecordedRequest): string | undefined {
-  return JSON.stringify(request.body?.messages ?? []).match(TAG)?.at(-1);
+  return JSON.stringify(request.body?.messages ?? [])
+    .match(TAG)
+    ?.at(-1);
 }
 
 const script = (request: RecordedRequest): FakeTurn => ({
-  content: [{ type: 'text', text: `${tagOf(request) ?? 'Zq----'} here is the answer: the migration timed out, so the deploy rolled back. Raise the lock timeout and retry.` }],
+  content: [
+    {
+      type: 'text',
+      text: `${tagOf(request) ?? 'Zq----'} here is the answer: the migration timed out, so the deploy rolled back. Raise the lock timeout and retry.`,
+    },
+  ],
   firstTokenDelayMs: FIRST_TOKEN_MS,
   chunkSize: 16,
   chunkDelayMs: 10,
@@ -44,7 +51,13 @@ interface Sample {
 }
 
 /** Posts `count` mentions at once (each a new thread) and times each one's first visible text. */
-async function burst(url: string, slack: FakeSlack, fake: FakeAnthropic, count: number, seq: { n: number }): Promise<Sample[]> {
+async function burst(
+  url: string,
+  slack: FakeSlack,
+  fake: FakeAnthropic,
+  count: number,
+  seq: { n: number },
+): Promise<Sample[]> {
   const jobs = Array.from({ length: count }, () => {
     seq.n += 1;
     const tag = `Zq${String(seq.n).padStart(4, '0')}`;
@@ -52,7 +65,18 @@ async function burst(url: string, slack: FakeSlack, fake: FakeAnthropic, count: 
     const text = `<@U0BOT> why did the deploy fail? ${tag}`;
     const ts = slack.addUserMessage(channel, text);
     const event = { type: 'app_mention', user: 'U0ALICE', text, ts, channel, team: TEAM, event_ts: ts };
-    return { tag, payload: { token: 'x', team_id: TEAM, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${tag}`, event_time: Math.floor(Date.now() / 1000), event } };
+    return {
+      tag,
+      payload: {
+        token: 'x',
+        team_id: TEAM,
+        api_app_id: 'A0APP',
+        type: 'event_callback',
+        event_id: `Ev${tag}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event,
+      },
+    };
   });
   const started = new Map<string, number>();
   const posts = jobs.map(async (job) => {
@@ -69,7 +93,8 @@ async function burst(url: string, slack: FakeSlack, fake: FakeAnthropic, count: 
       const call = slack.calls[scanned]!;
       if (!call.ok) continue;
       for (const tag of JSON.stringify(call.args).match(TAG) ?? [])
-        if (started.has(tag) && !firstText.has(tag) && call.method !== 'conversations.replies') firstText.set(tag, call.at);
+        if (started.has(tag) && !firstText.has(tag) && call.method !== 'conversations.replies')
+          firstText.set(tag, call.at);
     }
     if (Date.now() > deadline) throw new Error(`first text seen for ${firstText.size} of ${count} threads`);
     await new Promise((r) => setTimeout(r, 5));
@@ -85,11 +110,21 @@ async function burst(url: string, slack: FakeSlack, fake: FakeAnthropic, count: 
     const t0 = started.get(job.tag)!;
     const shown = firstText.get(job.tag)!;
     const modelFirstToken = (request?.receivedAt ?? Number.NaN) + FIRST_TOKEN_MS;
-    return { total: shown - t0 - FIRST_TOKEN_MS, ingress: (request?.receivedAt ?? Number.NaN) - t0, render: shown - modelFirstToken };
+    return {
+      total: shown - t0 - FIRST_TOKEN_MS,
+      ingress: (request?.receivedAt ?? Number.NaN) - t0,
+      render: shown - modelFirstToken,
+    };
   });
 }
 
-async function levels(url: string, slack: FakeSlack, fake: FakeAnthropic, concurrency: number[], smoke: boolean) {
+async function levels(
+  url: string,
+  slack: FakeSlack,
+  fake: FakeAnthropic,
+  concurrency: number[],
+  smoke: boolean,
+) {
   const seq = { n: Math.floor(Math.random() * 1000) * 10 };
   await burst(url, slack, fake, 1, seq); // warm-up, unmeasured
   const out: Array<{ concurrency: number; samples: Sample[] }> = [];
@@ -105,7 +140,14 @@ async function levels(url: string, slack: FakeSlack, fake: FakeAnthropic, concur
 async function embedded(concurrency: number[], smoke: boolean) {
   const t = await startTestThreadhand({ script, start: false });
   const slack = await startFakeSlack({ teamId: TEAM });
-  const service = createSlackService({ runtime: t.th.runtime, logger: silentLogger(), botToken: 'xoxb', signingSecret: SECRET, app: t.th.app, apiUrl: slack.apiUrl });
+  const service = createSlackService({
+    runtime: t.th.runtime,
+    logger: silentLogger(),
+    botToken: 'xoxb',
+    signingSecret: SECRET,
+    app: t.th.app,
+    apiUrl: slack.apiUrl,
+  });
   t.th.services.push(service);
   await t.th.start();
   const http = await startHttpServer(t.th.app, { host: '127.0.0.1', port: 0 });
@@ -127,10 +169,24 @@ async function redisMode(concurrency: number[], smoke: boolean, workers: number)
   const fake = await startFakeAnthropic({ apiKey: KEY, script });
   const slack = await startFakeSlack({ teamId: TEAM });
   const file = await buildProc('threadhand-node');
-  const env = { REDIS_URL: redisUrl, PREFIX: prefix, MODEL_URL: fake.url, MODEL_KEY: KEY, LOG_LEVEL: 'error' };
+  const env = {
+    REDIS_URL: redisUrl,
+    PREFIX: prefix,
+    MODEL_URL: fake.url,
+    MODEL_KEY: KEY,
+    LOG_LEVEL: 'error',
+  };
   type Msg = { type: string; url?: string };
-  const front = startProc<Msg>(file, { ...env, ROLE: 'front', SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: SECRET });
-  const procs = [front, ...Array.from({ length: workers }, () => startProc<Msg>(file, { ...env, ROLE: 'worker' }))];
+  const front = startProc<Msg>(file, {
+    ...env,
+    ROLE: 'front',
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_SIGNING_SECRET: SECRET,
+  });
+  const procs = [
+    front,
+    ...Array.from({ length: workers }, () => startProc<Msg>(file, { ...env, ROLE: 'worker' })),
+  ];
   try {
     const ready = await Promise.all(procs.map((p) => p.waitFor((m) => m.type === 'ready', 120_000)));
     return await levels(`${ready[0]!.url}/slack/events`, slack, fake, concurrency, smoke);
@@ -155,7 +211,12 @@ async function modelAlone(rounds: number): Promise<number[]> {
       const response = await fetch(`${fake.url}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': KEY, 'anthropic-version': '2023-06-01' },
-        body: JSON.stringify({ model: 'claude-test', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi Zq0000' }] }),
+        body: JSON.stringify({
+          model: 'claude-test',
+          max_tokens: 100,
+          stream: true,
+          messages: [{ role: 'user', content: 'hi Zq0000' }],
+        }),
       });
       const reader = response.body!.getReader();
       let text = '';
@@ -183,7 +244,10 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
   const model = summary(await modelAlone(smoke ? 3 : 20));
   const deployments = [
     { name: 'embedded (1 process, SQLite)', figures: await embedded(concurrency, smoke) },
-    { name: `Redis, 1 front + ${workers} worker processes`, figures: await redisMode(concurrency, smoke, workers) },
+    {
+      name: `Redis, 1 front + ${workers} worker processes`,
+      figures: await redisMode(concurrency, smoke, workers),
+    },
   ];
   const rows: Record<string, unknown>[] = [];
   const results: Record<string, unknown>[] = [];
@@ -204,7 +268,14 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
         'first text vs model alone (p50)': ratio(total.p50 + FIRST_TOKEN_MS, model.p50),
         n: total.n,
       });
-      results.push({ deployment: d.name, concurrency: c, overhead: total, ingress, render, render_target_met_p50: render.p50 <= 100 });
+      results.push({
+        deployment: d.name,
+        concurrency: c,
+        overhead: total,
+        ingress,
+        render,
+        render_target_met_p50: render.p50 <= 100,
+      });
     }
   }
   printTable(
