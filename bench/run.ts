@@ -20,6 +20,7 @@ export const BENCHES: Record<string, string> = {
   resume: './resume-bench.js',
   ttfv: './ttfv-bench.js',
   idle: './idle-bench.js',
+  compaction: './compaction-bench.js',
 };
 
 export async function runBenches(names: string[], smoke: boolean): Promise<Record<string, unknown>> {
