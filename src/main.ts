@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createHttpApp, type HttpApp, type HttpServer, startHttpServer } from './api/http.js';
+import { createHttpApp, type HttpApp, type HttpServer, mountMetrics, startHttpServer } from './api/http.js';
+import { modelId } from './config/schema.js';
+import { createMetrics, type Metrics, storeReadiness, withObservedLog } from './runtime/metrics.js';
 import { mountApi, parseApiKeys } from './api/index.js';
 import { mountWebConsole } from './chat/web/serve.js';
 import { createHarness } from './harness/harness.js';
@@ -33,6 +35,7 @@ import {
 import { createEgressProxy, type EgressDenial, type EgressProxy } from './credentials/proxy.js';
 import type { NewEvent } from './events/schema.js';
 import { checkBudget } from './usage/budget.js';
+import { createOtelExport } from './usage/otel.js';
 import { loadPriceTable, type PriceTable } from './usage/prices.js';
 
 export type Role = 'all' | 'front' | 'worker';
@@ -75,6 +78,8 @@ export interface Threadhand {
   readonly logger: Logger;
   /** Model prices for cost reports and budgets. */
   readonly prices: PriceTable;
+  /** Prometheus metrics of this instance (served at /metrics). */
+  readonly metrics: Metrics;
   readonly app: HttpApp;
   readonly services: Service[];
   readonly sandboxProviders: SandboxProvider[];
@@ -103,7 +108,18 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   const dataDir = resolve(options.dataDir ?? env.THREADHAND_DATA_DIR ?? '.threadhand');
   const agentsDir = resolve(options.agentsDir ?? env.THREADHAND_AGENTS_DIR ?? 'agents');
 
-  const stores = options.stores ?? (await createDefaultStores(env, dataDir, logger));
+  // Metrics are fed by the log itself: every append of this process passes the observer.
+  const metrics = createMetrics({
+    logger,
+    log: { listSessions: (o) => stores.log.listSessions(o) },
+    prices: () => prices,
+    modelFor: async (sessionId) => {
+      const session = await stores.log.getSession(sessionId);
+      const agent = session ? await catalog.getAgent(session.agent_id) : undefined;
+      return agent ? modelId(agent.config) : undefined;
+    },
+  });
+  const stores = withObservedLog(options.stores ?? (await createDefaultStores(env, dataDir, logger)), metrics);
   const catalog = options.catalog ?? (await loadDefaultCatalog(agentsDir, stores));
 
   const model =
@@ -129,7 +145,9 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   };
   // Credentials (src/credentials): encrypted vaults, placeholders in sandboxes, injection by the
   // egress proxy, which terminates TLS for sessions holding credentials.
-  const secretKey = loadSecretKey({ env, dataDir, logger });
+  // Loaded (or generated) only when a secret is first stored or read.
+  let vaultKey: Buffer | undefined;
+  const secretKey = () => (vaultKey ??= loadSecretKey({ env, dataDir, logger }));
   const vaults = createEncryptedVaultStore(stores.resources, secretKey);
   const credentials = createCredentialBroker({ vaults, secretKey, logger });
   const ca = loadOrCreateCa(join(dataDir, 'ca'));
@@ -154,8 +172,10 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   }
 
   const prices = loadPriceTable(env.THREADHAND_PRICES_FILE);
+  const otel = createOtelExport(env, logger);
   const hooks: HarnessHooks = {
     beforeModelCall: async (ctx, events) => checkBudget(ctx, events, prices),
+    ...(otel ? { afterRun: (ctx, events) => otel.exportRun(ctx, events).catch((error: unknown) => logger.warn({ err: error }, 'OTLP export failed')) } : {}),
     ...options.hooks,
   };
 
@@ -188,6 +208,8 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
 
   const runtime = createRuntime({ stores, catalog, logger, sandboxes: () => sandboxProviders });
   const app = createHttpApp({ logger });
+  app.addReadinessCheck(storeReadiness(stores.log));
+  mountMetrics(app, metrics);
   // The Managed-Agents-compatible API under /v1 (src/api); its event streams end on stop().
   const apiShutdown = new AbortController();
   if (role !== 'worker') {
@@ -216,6 +238,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     catalog,
     logger,
     prices,
+    metrics,
     app,
     services,
     sandboxProviders,
@@ -225,6 +248,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       for (const service of services) {
         app.addReadinessCheck(service);
         await service.start();
+        metrics.addChatSource(service);
         logger.info({ service: service.name }, 'started');
       }
       if (options.http !== false && role !== 'worker') {
@@ -242,6 +266,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       apiShutdown.abort();
       await threadhand.http?.close();
       for (const provider of sandboxProviders) await provider.close().catch(() => undefined);
+      await otel?.shutdown().catch(() => undefined);
       injector.close();
       await egressProxy.close();
       if (!options.stores) await stores.close();

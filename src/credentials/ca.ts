@@ -103,20 +103,34 @@ export function createLeafCertificate(
   return { cert: forge.pki.certificateToPem(cert), key: keys.privatePem };
 }
 
-/** Loads `<dir>/ca.pem` + `ca.key`, generating them on first use. */
+/**
+ * The CA in `<dir>/ca.pem` + `ca.key`. Nothing is read or generated until it is first used
+ * (a session holding credentials), so installs without vaults never create it.
+ */
 export function loadOrCreateCa(dir: string): CertificateAuthority {
-  const certPath = join(dir, 'ca.pem');
-  const keyPath = join(dir, 'ca.key');
-  let ca: { certPem: string; keyPem: string };
-  if (existsSync(certPath) && existsSync(keyPath)) {
-    ca = { certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') };
-  } else {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    ca = createCaCertificate('Threadhand egress proxy CA');
-    writeFileSync(keyPath, ca.keyPem, { mode: 0o600 });
-    writeFileSync(certPath, ca.certPem, { mode: 0o644 });
-  }
-  return createCertificateAuthority(ca);
+  let loaded: CertificateAuthority | undefined;
+  const load = (): CertificateAuthority => {
+    if (loaded) return loaded;
+    const certPath = join(dir, 'ca.pem');
+    const keyPath = join(dir, 'ca.key');
+    let ca: { certPem: string; keyPem: string };
+    if (existsSync(certPath) && existsSync(keyPath)) {
+      ca = { certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') };
+    } else {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      ca = createCaCertificate('Threadhand egress proxy CA');
+      writeFileSync(keyPath, ca.keyPem, { mode: 0o600 });
+      writeFileSync(certPath, ca.certPem, { mode: 0o644 });
+    }
+    loaded = createCertificateAuthority(ca);
+    return loaded;
+  };
+  return {
+    get certPem() {
+      return load().certPem;
+    },
+    leafFor: (host) => load().leafFor(host),
+  };
 }
 
 export function createCertificateAuthority(ca: { certPem: string; keyPem: string }): CertificateAuthority {

@@ -10,7 +10,7 @@ import type { CredentialRecord, CredentialSecret, VaultRecord, VaultStore } from
 const VAULT = 'vault';
 const CREDENTIAL = 'vault_credential';
 const SECRET = 'vault_secret';
-const key = (vaultId: string, id: string) => `${vaultId}/${id}`;
+const keyOf = (vaultId: string, id: string) => `${vaultId}/${id}`;
 
 interface Sealed {
   alg: 'aes-256-gcm';
@@ -51,14 +51,27 @@ export function openSecret(secretKey: Buffer, aad: string, sealed: Sealed): Cred
 const isSealed = (value: unknown): value is Sealed =>
   typeof value === 'object' && value !== null && (value as Sealed).alg === 'aes-256-gcm';
 
-/** Contract: see `VaultStore`; `secretKey` is 32 bytes (`loadSecretKey`). */
-export function createEncryptedVaultStore(resources: ResourceStore, secretKey: Buffer): VaultStore {
+/**
+ * Contract: see `VaultStore`; `key` is 32 bytes (`loadSecretKey`), or a function giving it,
+ * called only when a secret is first read or written (no key file for installs without vaults).
+ */
+export function createEncryptedVaultStore(
+  resources: ResourceStore,
+  key: Buffer | (() => Buffer),
+): VaultStore {
+  let loaded: Buffer | undefined = typeof key === 'function' ? undefined : key;
+  const secretKey = (): Buffer => {
+    loaded ??= (key as () => Buffer)();
+    return loaded;
+  };
   async function readSecret(vaultId: string, id: string): Promise<CredentialSecret | undefined> {
-    const stored = await resources.get<unknown>(SECRET, key(vaultId, id));
+    const stored = await resources.get<unknown>(SECRET, keyOf(vaultId, id));
     if (stored === undefined) return undefined;
     // Secrets written by the API's plain store before encryption was wired are read as they are
     // and sealed on their next write.
-    return isSealed(stored) ? openSecret(secretKey, key(vaultId, id), stored) : (stored as CredentialSecret);
+    return isSealed(stored)
+      ? openSecret(secretKey(), keyOf(vaultId, id), stored)
+      : (stored as CredentialSecret);
   }
   const store: VaultStore = {
     putVault: (vault) => resources.put(VAULT, vault.id, vault),
@@ -70,20 +83,20 @@ export function createEncryptedVaultStore(resources: ResourceStore, secretKey: B
       await resources.delete(VAULT, id);
     },
     async putCredential(credential, secret) {
-      const k = key(credential.vault_id, credential.id);
+      const k = keyOf(credential.vault_id, credential.id);
       if (secret) {
         const merged = { ...((await readSecret(credential.vault_id, credential.id)) ?? {}), ...secret };
-        await resources.put(SECRET, k, sealSecret(secretKey, k, merged));
+        await resources.put(SECRET, k, sealSecret(secretKey(), k, merged));
       }
       await resources.put(CREDENTIAL, k, credential);
     },
-    getCredential: (vaultId, id) => resources.get<CredentialRecord>(CREDENTIAL, key(vaultId, id)),
+    getCredential: (vaultId, id) => resources.get<CredentialRecord>(CREDENTIAL, keyOf(vaultId, id)),
     async listCredentials(vaultId) {
       return (await resources.list<CredentialRecord>(CREDENTIAL)).filter((c) => c.vault_id === vaultId);
     },
     async deleteCredential(vaultId, id) {
-      await resources.delete(SECRET, key(vaultId, id));
-      await resources.delete(CREDENTIAL, key(vaultId, id));
+      await resources.delete(SECRET, keyOf(vaultId, id));
+      await resources.delete(CREDENTIAL, keyOf(vaultId, id));
     },
     getSecret: readSecret,
   };

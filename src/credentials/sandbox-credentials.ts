@@ -62,7 +62,7 @@ export function createSandboxCredentials(options: {
    */
   forceProxy?: boolean;
 }): SandboxCredentials {
-  const bundle = `${systemCaBundle().trimEnd()}\n${options.ca.certPem}`;
+  let bundle: string | undefined;
   // Sandboxes (by id) whose bundle this process has written.
   const written = new WeakSet<Sandbox>();
   return {
@@ -78,6 +78,7 @@ export function createSandboxCredentials(options: {
         environment: options.forceProxy ? proxiedEnvironment(scope.environment) : scope.environment,
         async wrap(sandbox) {
           if (!written.has(sandbox)) {
+            bundle ??= `${systemCaBundle().trimEnd()}\n${options.ca.certPem}`;
             await sandbox.writeFile(SANDBOX_CA_BUNDLE, bundle);
             written.add(sandbox);
           }

@@ -46,7 +46,8 @@ export interface CredentialBroker {
 
 export interface CredentialBrokerOptions {
   vaults: VaultStore;
-  secretKey: Buffer;
+  /** The vault key, or a function giving it (called only once a credential is loaded). */
+  secretKey: Buffer | (() => Buffer);
   logger: Logger;
 }
 
@@ -60,6 +61,8 @@ export function placeholderFor(secretKey: Buffer, sessionId: string, credentialI
 export function createCredentialBroker(options: CredentialBrokerOptions): CredentialBroker {
   const { vaults, logger } = options;
   const bySession = new Map<string, InjectableCredential[]>();
+  const secretKey = (): Buffer =>
+    typeof options.secretKey === 'function' ? options.secretKey() : options.secretKey;
 
   async function findVault(ref: string, all: VaultRecord[]): Promise<VaultRecord | undefined> {
     const live = all.filter((v) => !v.archived_at);
@@ -99,7 +102,7 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
       credentialId: credential.id,
       vaultId: vault.id,
       secretName: auth.secret_name,
-      placeholder: placeholderFor(options.secretKey, sessionId, credential.id),
+      placeholder: placeholderFor(secretKey(), sessionId, credential.id),
       allowedHosts: auth.networking.type === 'limited' ? [...auth.networking.allowed_hosts] : undefined,
       header: auth.injection_location.header,
       body: auth.injection_location.body,
