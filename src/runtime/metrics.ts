@@ -20,10 +20,14 @@ const STATUSES: SessionStatus[] = ['idle', 'running', 'rescheduling', 'terminate
 /** Sessions counted per status at most (a scrape must stay cheap on a big store). */
 const COUNT_CAP = 10_000;
 
-/** Something with cumulative chat API figures (the Slack service's `stats`). */
+/**
+ * A front door: cumulative chat API figures (the Slack service's `stats`), or a discord.js
+ * client whose REST `response` / `rateLimited` events are counted from when it is seen.
+ */
 export interface ChatStatsSource {
   readonly name: string;
   readonly stats?: { calls: number; rateLimited: number };
+  readonly client?: { rest?: RestEmitter } | null;
 }
 
 export interface MetricsOptions {
@@ -31,7 +35,8 @@ export interface MetricsOptions {
   log?: Pick<SessionLog, 'listSessions'>;
   /** The model id a session's agent uses, for cost (undefined = unknown, no cost counted). */
   modelFor?: (sessionId: string) => Promise<string | undefined>;
-  prices?: PriceTable;
+  /** The price table, or a getter (the composition root loads it after building the stores). */
+  prices?: PriceTable | (() => PriceTable);
   logger?: Logger;
 }
 
@@ -127,9 +132,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const t = totals.get(platform) ?? { calls: 0, rateLimited: 0 };
       totals.set(platform, { calls: t.calls + s.calls, rateLimited: t.rateLimited + s.rateLimited });
     };
-    for (const source of chatSources) if (source.stats) add(source.name, source.stats);
+    for (const source of chatSources) {
+      if (source.stats) add(source.name, source.stats);
+      attachClient(source);
+    }
     for (const [platform, s] of restCounts) add(platform, s);
     return totals;
+  }
+
+  const attached = new WeakSet<object>();
+  function attachClient(source: ChatStatsSource): void {
+    const rest = source.client?.rest;
+    if (!rest || attached.has(rest)) return;
+    attached.add(rest);
+    countRest(source.name, rest);
+  }
+  function countRest(platform: string, rest: RestEmitter): void {
+    const counts = restCounts.get(platform) ?? { calls: 0, rateLimited: 0 };
+    restCounts.set(platform, counts);
+    rest.on('response', () => void (counts.calls += 1));
+    rest.on('rateLimited', () => void (counts.rateLimited += 1));
   }
 
   const state = (sessionId: string): SessionState => {
@@ -182,7 +204,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         tokens.inc({ kind: 'cache_read' }, u.cache_read_input_tokens);
         tokens.inc({ kind: 'cache_write' }, u.cache_creation_input_tokens);
         void modelFor(sessionId).then((model) => {
-          const price = model && options.prices ? priceFor(options.prices, model) : undefined;
+          const table = typeof options.prices === 'function' ? options.prices() : options.prices;
+          const price = model && table ? priceFor(table, model) : undefined;
           if (!price) return;
           const usd = (u.input_tokens * price.input + u.output_tokens * price.output + u.cache_read_input_tokens * price.cache_read + u.cache_creation_input_tokens * price.cache_write) / 1_000_000;
           if (usd > 0) cost.inc(usd);
@@ -245,13 +268,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     addChatSource(source) {
       chatSources.push(source);
+      attachClient(source);
     },
-    countRestEmitter(platform, rest) {
-      const counts = restCounts.get(platform) ?? { calls: 0, rateLimited: 0 };
-      restCounts.set(platform, counts);
-      rest.on('response', () => void (counts.calls += 1));
-      rest.on('rateLimited', () => void (counts.rateLimited += 1));
-    },
+    countRestEmitter: countRest,
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
