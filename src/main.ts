@@ -35,6 +35,7 @@ import {
 import { createEgressProxy, type EgressDenial, type EgressProxy } from './credentials/proxy.js';
 import type { NewEvent } from './events/schema.js';
 import { checkBudget } from './usage/budget.js';
+import { createOtelExport } from './usage/otel.js';
 import { loadPriceTable, type PriceTable } from './usage/prices.js';
 
 export type Role = 'all' | 'front' | 'worker';
@@ -144,7 +145,9 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   };
   // Credentials (src/credentials): encrypted vaults, placeholders in sandboxes, injection by the
   // egress proxy, which terminates TLS for sessions holding credentials.
-  const secretKey = loadSecretKey({ env, dataDir, logger });
+  // Loaded (or generated) only when a secret is first stored or read.
+  let vaultKey: Buffer | undefined;
+  const secretKey = () => (vaultKey ??= loadSecretKey({ env, dataDir, logger }));
   const vaults = createEncryptedVaultStore(stores.resources, secretKey);
   const credentials = createCredentialBroker({ vaults, secretKey, logger });
   const ca = loadOrCreateCa(join(dataDir, 'ca'));
@@ -169,8 +172,10 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   }
 
   const prices = loadPriceTable(env.THREADHAND_PRICES_FILE);
+  const otel = createOtelExport(env, logger);
   const hooks: HarnessHooks = {
     beforeModelCall: async (ctx, events) => checkBudget(ctx, events, prices),
+    ...(otel ? { afterRun: (ctx, events) => otel.exportRun(ctx, events).catch((error: unknown) => logger.warn({ err: error }, 'OTLP export failed')) } : {}),
     ...options.hooks,
   };
 
@@ -261,6 +266,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       apiShutdown.abort();
       await threadhand.http?.close();
       for (const provider of sandboxProviders) await provider.close().catch(() => undefined);
+      await otel?.shutdown().catch(() => undefined);
       injector.close();
       await egressProxy.close();
       if (!options.stores) await stores.close();
