@@ -42,6 +42,17 @@ export async function startTestUpstream(dir: string, addresses: string[]): Promi
           authorization: req.headers.authorization,
           body: Buffer.concat(chunks).toString('utf8'),
         });
+        if (req.url?.includes('/info/refs')) {
+          // A git smart-HTTP server for an empty repository that wants Basic auth (like GitHub).
+          if (!req.headers.authorization) {
+            res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' });
+            res.end();
+            return;
+          }
+          res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' });
+          res.end('001e# service=git-upload-pack\n00000000');
+          return;
+        }
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end(`hello from ${address}\n`);
       });

@@ -96,6 +96,7 @@ tools:
     `curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" ${base}/user; echo "allowed_exit=$?"`,
     // git-style Basic auth (user:token) is swapped too.
     `curl -sS -u "x-access-token:$GITHUB_TOKEN" ${base}/basic >/dev/null; echo "basic_exit=$?"`,
+    `GIT_TERMINAL_PROMPT=0 git ls-remote "https://x-access-token:$GITHUB_TOKEN@${ALLOWED}:${upstream.port}/me/private.git"; echo "git_exit=$?"`,
     `curl -sS -o /dev/null -w 'other_status=%{http_code}\\n' -H "Authorization: Bearer $GITHUB_TOKEN" https://${OTHER}:${upstream.port}/leak`,
     `curl -sS --noproxy '*' --max-time 5 ${base}/direct; echo "direct_exit=$?"`,
     'sleep 30 >/dev/null 2>&1 & echo "==dump=="',
@@ -144,6 +145,14 @@ describe('credentials through the egress proxy (real bubblewrap sandbox, real cu
     expect(user?.authorization).toBe(`Bearer ${SECRET}`);
     const basic = upstream.requests.find((r) => r.path === '/basic');
     expect(basic?.authorization).toBe(`Basic ${Buffer.from(`x-access-token:${SECRET}`).toString('base64')}`);
+  });
+
+  it('git authenticates with the real token (Basic auth after a 401 challenge)', () => {
+    expect(toolOutput()).toContain('git_exit=0');
+    const git = upstream.requests.filter((r) => r.path.includes('/info/refs') && r.authorization);
+    expect(git.map((r) => r.authorization)).toContain(
+      `Basic ${Buffer.from(`x-access-token:${SECRET}`).toString('base64')}`,
+    );
   });
 
   it('the placeholder sent to another host never arrives and is recorded as session.egress_denied', () => {
