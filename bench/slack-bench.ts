@@ -365,7 +365,7 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
   const threadhand = await runThreadhand(smoke);
   const chatSdk = await runChatSdk(smoke);
   const table = [
-    ['', 'Web API calls', 'first text (ms)', 'after model (ms)', 'within rate tiers'],
+    ['', 'Web API calls', 'first text (ms)', 'after model (ms)', 'within tiers*'],
     [
       'threadhand',
       String(threadhand.calls),
@@ -395,6 +395,9 @@ export async function run(options: { smoke?: boolean } = {}): Promise<Record<str
     `slack: ${words}-word streamed answer with 10 tool calls (targets: <= 42 Web API calls for 2,000 words, first text <= 100 ms after the model)`,
   );
   for (const row of table) console.log(row.map((c) => c.padEnd(22)).join(''));
+  console.log(
+    '* busiest 60 s per method vs Slack tiers: chat.update Tier 3 (50/min), chat.postMessage ~1/s per channel; other methods vs the Tier 2 floor (20/min), a conservative assumption where the tier is not listed here',
+  );
   console.log('threadhand by method', threadhand.byMethod, 'busiest minute', threadhand.rates.perMinute);
   console.log('chat sdk by method', chatSdk.byMethod, 'busiest minute', chatSdk.rates.perMinute);
   return {

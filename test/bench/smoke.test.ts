@@ -4,6 +4,7 @@
  * returned its figures. The real figures come from `npm run bench` (bench/README.md).
  */
 import { describe, expect, it, vi } from 'vitest';
+import { run as compaction } from '../../bench/compaction-bench.js';
 import { run as decoupling } from '../../bench/decoupling-bench.js';
 import { run as harness } from '../../bench/harness-bench.js';
 import { run as idle } from '../../bench/idle-bench.js';
@@ -24,7 +25,18 @@ vi.spyOn(console, 'log').mockImplementation(() => {});
 describe('benchmarks (smoke run)', () => {
   it('every bench the runner knows is smoke-tested here', () => {
     expect(Object.keys(BENCHES).sort()).toEqual(
-      ['decoupling', 'harness', 'idle', 'redis', 'resume', 'sandbox', 'slack', 'store', 'ttfv'].sort(),
+      [
+        'compaction',
+        'decoupling',
+        'harness',
+        'idle',
+        'redis',
+        'resume',
+        'sandbox',
+        'slack',
+        'store',
+        'ttfv',
+      ].sort(),
     );
   });
 
@@ -77,6 +89,11 @@ describe('benchmarks (smoke run)', () => {
     const r = (await ttfv(smoke)) as { results: Array<{ overhead: { n: number } }> };
     expect(r.results).toHaveLength(4);
     expect(r.results.every((x) => x.overhead.n > 0)).toBe(true);
+  });
+
+  it('compaction: context size with and without compaction', { timeout: 30_000 }, async () => {
+    const r = await compaction(smoke);
+    expect(r).toMatchObject({ turns: 30, max_tokens_without: figure, max_tokens_with: figure });
   });
 
   it('idle: idle sessions in one process and a fresh one that resumes one', { timeout: 60_000 }, async () => {
