@@ -101,6 +101,13 @@ export const EnvSchema = z.object({
   E2B_DOMAIN: opt(z.string()),
   E2B_API_URL: url('E2B_API_URL', 'https://api.e2b.app'),
   E2B_SANDBOX_URL: url('E2B_SANDBOX_URL', 'http://127.0.0.1:49983'),
+
+  /** Read by src/usage/otel.ts: OTLP/HTTP export of each run's spans (off when unset). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:4318'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'http://127.0.0.1:4318/v1/traces'),
+  OTEL_SERVICE_NAME: opt(z.string()).transform((v) => v ?? 'threadhand'),
+  /** Extra CA certificates (PEM file) Node and the egress proxy trust for upstream TLS. */
+  NODE_EXTRA_CA_CERTS: opt(z.string()),
 });
 
 export type Env = z.output<typeof EnvSchema>;

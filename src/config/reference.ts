@@ -11,7 +11,7 @@ import { FIELD_DOCS } from './reference-fields.js';
 
 type EnvName = keyof typeof EnvSchema.shape;
 interface EnvDoc {
-  group: 'Model' | 'Server' | 'Storage' | 'Slack' | 'Discord' | 'Sandboxes';
+  group: 'Model' | 'Server' | 'Storage' | 'Slack' | 'Discord' | 'Sandboxes' | 'Observability';
   description: string;
   example: string;
   secret?: boolean;
@@ -58,6 +58,10 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   E2B_DOMAIN: { group: 'Sandboxes', description: 'E2B domain (self-hosted E2B); API and sandbox URLs derive from it.', example: 'e2b.example.com', endpoint: 'e2b.app' },
   E2B_API_URL: { group: 'Sandboxes', description: 'E2B control-plane URL (overrides the one derived from E2B_DOMAIN).', example: 'http://127.0.0.1:3000', endpoint: 'https://api.e2b.app' },
   E2B_SANDBOX_URL: { group: 'Sandboxes', description: 'URL of the sandbox daemon (envd), for local E2B or tests.', example: 'http://127.0.0.1:49983', endpoint: 'https://<port>-<sandbox id>.e2b.app' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { group: 'Observability', description: 'OTLP/HTTP collector base; each run\'s spans are exported to `<endpoint>/v1/traces`. Off when unset.', example: 'http://127.0.0.1:4318', endpoint: '(none)' },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: { group: 'Observability', description: 'Full traces URL (wins over OTEL_EXPORTER_OTLP_ENDPOINT).', example: 'http://collector:4318/v1/traces', endpoint: '(none)' },
+  OTEL_SERVICE_NAME: { group: 'Observability', description: '`service.name` of exported spans.', example: 'threadhand-prod' },
+  NODE_EXTRA_CA_CERTS: { group: 'Sandboxes', description: 'PEM file of extra CAs trusted for upstream TLS (corporate proxies; the egress proxy honours it too).', example: '/etc/ssl/corp-ca.pem' },
 };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

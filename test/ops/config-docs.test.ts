@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EnvSchema } from '../../src/config/env.js';
@@ -25,6 +25,25 @@ describe('docs/configuration.md', () => {
     for (const name of ['ANTHROPIC_BASE_URL', 'SLACK_API_URL', 'DISCORD_API_URL', 'E2B_DOMAIN', 'E2B_API_URL', 'E2B_SANDBOX_URL']) {
       expect(endpoints, name).toContain(name);
     }
+  });
+
+  it('the schema knows every environment variable the code reads', () => {
+    const root = join(import.meta.dirname, '../../src');
+    const read = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (/\.tsx?$/.test(entry.name)) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)) if (m[1]) read.add(m[1]);
+        }
+      }
+    };
+    walk(root);
+    // Terminal conventions, not Threadhand settings.
+    for (const name of ['PATH', 'TERM', 'NO_COLOR', 'FORCE_COLOR']) read.delete(name);
+    const missing = [...read].filter((name) => !(name in EnvSchema.shape));
+    expect(missing, 'add these to src/config/env.ts and ENV_DOCS, then run `npm run docs:config`').toEqual([]);
   });
 
   it('lists YAML fields with their defaults', () => {
