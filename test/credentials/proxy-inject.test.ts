@@ -40,7 +40,7 @@ describe('credential injection over plain HTTP', () => {
   it('swaps the placeholder for the allowed host; refuses and reports it for another', async () => {
     const seen: (string | undefined)[] = [];
     const upstream = http.createServer((req, res) => {
-      seen.push(req.headers['x-api-key']);
+      seen.push(String(req.headers['x-api-key']));
       res.end('ok');
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));

@@ -246,3 +246,65 @@ describe('injectCredentials', () => {
     expect(injectCredentials([credential({ header: false, body: true })], request()).ok).toBe(false);
   });
 });
+
+describe('sandbox credentials', () => {
+  it('adds placeholders and trust variables to exec, writes the CA bundle once, proxies unrestricted when asked', async () => {
+    const { createSandboxCredentials, SANDBOX_CA_BUNDLE } = await import('../../src/credentials/index.js');
+    const { createCaCertificate, createCertificateAuthority } = await import('../../src/credentials/ca.js');
+    const { EnvironmentConfig } = await import('../../src/config/schema.js');
+    const dir = tempDir();
+    const stores = createSqliteStores({ dir });
+    const vaults = createEncryptedVaultStore(stores.resources, Buffer.alloc(32, 2));
+    const broker = createCredentialBroker({ vaults, secretKey: Buffer.alloc(32, 2), logger: silentLogger() });
+    const ca = createCertificateAuthority(createCaCertificate('test'));
+    const environment = EnvironmentConfig.parse({ name: 'default' });
+    const forced = createSandboxCredentials({ broker, ca, forceProxy: true });
+    // No credentials: nothing changes.
+    const none = await forced.prepare({ session: { id: 's1' }, environment });
+    expect(none.environment).toBe(environment);
+
+    await vaults.putVault(vault('vlt_d', 'default'));
+    await vaults.putCredential(envCredential('vlt_d', 'vcrd_d', 'TOKEN', ['a.example']), {
+      secret_value: 'real',
+    });
+    const prepared = await forced.prepare({ session: { id: 's1' }, environment });
+    expect(prepared.environment.networking).toMatchObject({ type: 'limited', allowed_hosts: ['*'] });
+    expect(
+      (await createSandboxCredentials({ broker, ca }).prepare({ session: { id: 's1' }, environment }))
+        .environment,
+    ).toBe(environment);
+
+    const files = new Map<string, string>();
+    const envs: Record<string, string>[] = [];
+    const sandbox = {
+      id: 'fake',
+      exec: async (_command: string, options?: { env?: Record<string, string> }) => {
+        envs.push(options?.env ?? {});
+        return {
+          exitCode: 0,
+          stdout: '',
+          stderr: '',
+          timedOut: false,
+          aborted: false,
+          truncated: false,
+          durationMs: 0,
+        };
+      },
+      readFile: async (path: string) => Buffer.from(files.get(path) ?? ''),
+      writeFile: async (path: string, data: string | Buffer) => void files.set(path, String(data)),
+      list: async () => [],
+      pause: async () => undefined,
+      resume: async () => undefined,
+      destroy: async () => undefined,
+      counters: () => ({ provisions: 1, activeSeconds: 0 }),
+    };
+    const wrapped = await prepared.wrap(sandbox);
+    await prepared.wrap(sandbox);
+    await wrapped.exec('true', { env: { TOKEN: 'overridden?' } });
+    expect(files.get(SANDBOX_CA_BUNDLE)).toContain(ca.certPem.trim());
+    expect(envs[0]?.TOKEN).toBe(placeholderFor(Buffer.alloc(32, 2), 's1', 'vcrd_d'));
+    expect(envs[0]?.GIT_SSL_CAINFO).toBe(SANDBOX_CA_BUNDLE);
+    expect(JSON.stringify(envs)).not.toContain('real');
+    await stores.close();
+  });
+});
