@@ -104,7 +104,10 @@ export const EnvSchema = z.object({
 
   /** Read by src/usage/otel.ts: OTLP/HTTP export of each run's spans (off when unset). */
   OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:4318'),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'http://127.0.0.1:4318/v1/traces'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(
+    'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    'http://127.0.0.1:4318/v1/traces',
+  ),
   OTEL_SERVICE_NAME: opt(z.string()).transform((v) => v ?? 'threadhand'),
   /** Extra CA certificates (PEM file) Node and the egress proxy trust for upstream TLS. */
   NODE_EXTRA_CA_CERTS: opt(z.string()),

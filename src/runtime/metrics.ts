@@ -13,8 +13,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SessionEvent, StreamDelta } from '../events/schema.js';
 import type { Logger } from '../logging.js';
-import { type PriceTable, priceFor } from '../usage/prices.js';
 import type { SessionLog, SessionStatus, Stores } from '../store/types.js';
+import { type PriceTable, priceFor } from '../usage/prices.js';
 
 const STATUSES: SessionStatus[] = ['idle', 'running', 'rescheduling', 'terminated'];
 /** Sessions counted per status at most (a scrape must stay cheap on a big store). */
@@ -85,7 +85,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         let count = 0;
         let cursor: string | undefined;
         do {
-          const page = await options.log.listSessions({ statuses: [status], limit: 500, ...(cursor ? { cursor } : {}) });
+          const page = await options.log.listSessions({
+            statuses: [status],
+            limit: 500,
+            ...(cursor ? { cursor } : {}),
+          });
           count += page.data.length;
           cursor = page.next ?? undefined;
         } while (cursor && count < COUNT_CAP);
@@ -94,17 +98,73 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
   void sessions;
-  const turns = new Counter({ name: 'threadhand_turns_total', help: 'Runs (turns) that ended idle, by stop reason.', labelNames: ['stop_reason'], registers: r });
-  const turnSeconds = new Histogram({ name: 'threadhand_turn_duration_seconds', help: 'Running to idle, per run.', buckets: [1, 5, 15, 30, 60, 120, 300, 900, 3600], registers: r });
-  const toolCalls = new Counter({ name: 'threadhand_tool_calls_total', help: 'Tool calls by tool and outcome (ok, error; custom tools: requested).', labelNames: ['tool', 'outcome'], registers: r });
-  const modelLatency = new Histogram({ name: 'threadhand_model_request_duration_seconds', help: 'Model request start to end (includes streaming).', labelNames: ['outcome'], buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160], registers: r });
-  const ttft = new Histogram({ name: 'threadhand_model_time_to_first_token_seconds', help: 'Model request start to the first streamed token.', buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16], registers: r });
-  const tokens = new Counter({ name: 'threadhand_tokens_total', help: 'Model tokens by kind (input, output, cache_read, cache_write).', labelNames: ['kind'], registers: r });
-  const cost = new Counter({ name: 'threadhand_cost_usd_total', help: 'Estimated model cost in USD (price table, THREADHAND_PRICES_FILE).', registers: r });
-  const sandboxOps = new Counter({ name: 'threadhand_sandbox_operations_total', help: 'Sandbox lifecycle steps by provider and operation (provision, resume, pause, ...).', labelNames: ['provider', 'operation'], registers: r });
-  const sandboxSeconds = new Counter({ name: 'threadhand_sandbox_active_seconds_total', help: 'Seconds sandboxes ran (reported when they pause or are destroyed).', labelNames: ['provider'], registers: r });
-  const appendSeconds = new Histogram({ name: 'threadhand_log_append_duration_seconds', help: 'SessionLog.append latency.', labelNames: ['outcome'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: r });
-  const errors = new Counter({ name: 'threadhand_session_errors_total', help: 'session.error events by error type.', labelNames: ['type'], registers: r });
+  const turns = new Counter({
+    name: 'threadhand_turns_total',
+    help: 'Runs (turns) that ended idle, by stop reason.',
+    labelNames: ['stop_reason'],
+    registers: r,
+  });
+  const turnSeconds = new Histogram({
+    name: 'threadhand_turn_duration_seconds',
+    help: 'Running to idle, per run.',
+    buckets: [1, 5, 15, 30, 60, 120, 300, 900, 3600],
+    registers: r,
+  });
+  const toolCalls = new Counter({
+    name: 'threadhand_tool_calls_total',
+    help: 'Tool calls by tool and outcome (ok, error; custom tools: requested).',
+    labelNames: ['tool', 'outcome'],
+    registers: r,
+  });
+  const modelLatency = new Histogram({
+    name: 'threadhand_model_request_duration_seconds',
+    help: 'Model request start to end (includes streaming).',
+    labelNames: ['outcome'],
+    buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160],
+    registers: r,
+  });
+  const ttft = new Histogram({
+    name: 'threadhand_model_time_to_first_token_seconds',
+    help: 'Model request start to the first streamed token.',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
+    registers: r,
+  });
+  const tokens = new Counter({
+    name: 'threadhand_tokens_total',
+    help: 'Model tokens by kind (input, output, cache_read, cache_write).',
+    labelNames: ['kind'],
+    registers: r,
+  });
+  const cost = new Counter({
+    name: 'threadhand_cost_usd_total',
+    help: 'Estimated model cost in USD (price table, THREADHAND_PRICES_FILE).',
+    registers: r,
+  });
+  const sandboxOps = new Counter({
+    name: 'threadhand_sandbox_operations_total',
+    help: 'Sandbox lifecycle steps by provider and operation (provision, resume, pause, ...).',
+    labelNames: ['provider', 'operation'],
+    registers: r,
+  });
+  const sandboxSeconds = new Counter({
+    name: 'threadhand_sandbox_active_seconds_total',
+    help: 'Seconds sandboxes ran (reported when they pause or are destroyed).',
+    labelNames: ['provider'],
+    registers: r,
+  });
+  const appendSeconds = new Histogram({
+    name: 'threadhand_log_append_duration_seconds',
+    help: 'SessionLog.append latency.',
+    labelNames: ['outcome'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: r,
+  });
+  const errors = new Counter({
+    name: 'threadhand_session_errors_total',
+    help: 'session.error events by error type.',
+    labelNames: ['type'],
+    registers: r,
+  });
   new Counter({
     name: 'threadhand_chat_api_calls_total',
     help: 'Chat platform API calls by platform (including retried ones).',
@@ -150,8 +210,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   function countRest(platform: string, rest: RestEmitter): void {
     const counts = restCounts.get(platform) ?? { calls: 0, rateLimited: 0 };
     restCounts.set(platform, counts);
-    rest.on('response', () => void (counts.calls += 1));
-    rest.on('rateLimited', () => void (counts.rateLimited += 1));
+    rest.on('response', () => {
+      counts.calls += 1;
+    });
+    rest.on('rateLimited', () => {
+      counts.rateLimited += 1;
+    });
   }
 
   const state = (sessionId: string): SessionState => {
@@ -197,7 +261,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         const started = s.requestStarts.get(e.model_request_start_id);
         s.requestStarts.delete(e.model_request_start_id);
         s.awaitingFirstToken = undefined;
-        if (started !== undefined) modelLatency.observe({ outcome: e.is_error ? 'error' : 'ok' }, Math.max(0, at - started) / 1000);
+        if (started !== undefined)
+          modelLatency.observe({ outcome: e.is_error ? 'error' : 'ok' }, Math.max(0, at - started) / 1000);
         const u = e.model_usage;
         tokens.inc({ kind: 'input' }, u.input_tokens);
         tokens.inc({ kind: 'output' }, u.output_tokens);
@@ -207,7 +272,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           const table = typeof options.prices === 'function' ? options.prices() : options.prices;
           const price = model && table ? priceFor(table, model) : undefined;
           if (!price) return;
-          const usd = (u.input_tokens * price.input + u.output_tokens * price.output + u.cache_read_input_tokens * price.cache_read + u.cache_creation_input_tokens * price.cache_write) / 1_000_000;
+          const usd =
+            (u.input_tokens * price.input +
+              u.output_tokens * price.output +
+              u.cache_read_input_tokens * price.cache_read +
+              u.cache_creation_input_tokens * price.cache_write) /
+            1_000_000;
           if (usd > 0) cost.inc(usd);
         });
         break;
@@ -278,7 +348,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 }
 
 /** The same log, with every append timed and every stored event and delta shown to `metrics`. */
-export function observeSessionLog(log: SessionLog, metrics: Pick<Metrics, 'observeEvents' | 'observeDelta' | 'observeAppend'>): SessionLog {
+export function observeSessionLog(
+  log: SessionLog,
+  metrics: Pick<Metrics, 'observeEvents' | 'observeDelta' | 'observeAppend'>,
+): SessionLog {
   return {
     createSession: (session) => log.createSession(session),
     getSession: (id) => log.getSession(id),

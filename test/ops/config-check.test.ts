@@ -22,8 +22,16 @@ async function configDir(files: Record<string, string>): Promise<string> {
 
 describe('threadhand config check', () => {
   it('passes on a valid setup with the shipped manifests', async () => {
-    const dir = await configDir({ 'agents/coder.yaml': 'name: coder\nmodel: claude-sonnet-4-5\n', 'agents/environments/default.yaml': 'name: default\n' });
-    const t = createTestIo({ ANTHROPIC_API_KEY: 'sk-ant-x', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SLACK_AGENT: 'coder' });
+    const dir = await configDir({
+      'agents/coder.yaml': 'name: coder\nmodel: claude-sonnet-4-5\n',
+      'agents/environments/default.yaml': 'name: default\n',
+    });
+    const t = createTestIo({
+      ANTHROPIC_API_KEY: 'sk-ant-x',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      SLACK_AGENT: 'coder',
+    });
     const code = await runCli(['--agents-dir', join(dir, 'agents'), 'config', 'check'], t.io);
     expect(t.err()).toBe('');
     expect(code).toBe(0);
@@ -48,7 +56,10 @@ describe('threadhand config check', () => {
       DISCORD_TOKEN: 'discord-token',
       DISCORD_START_POLICY: 'sometimes',
     });
-    const code = await runCli(['--agents-dir', join(dir, 'agents'), 'config', 'check', '--manifests', join(dir, 'manifests')], t.io);
+    const code = await runCli(
+      ['--agents-dir', join(dir, 'agents'), 'config', 'check', '--manifests', join(dir, 'manifests')],
+      t.io,
+    );
     expect(code).toBe(2);
     const err = t.err();
     for (const expected of [
@@ -69,7 +80,12 @@ describe('threadhand config check', () => {
 
   it('names chat defaults that point at agents or environments that do not exist', async () => {
     const dir = await configDir({ 'agents/coder.yaml': 'name: coder\nmodel: claude-sonnet-4-5\n' });
-    const t = createTestIo({ ANTHROPIC_API_KEY: 'k', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SLACK_AGENT: 'nobody' });
+    const t = createTestIo({
+      ANTHROPIC_API_KEY: 'k',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      SLACK_AGENT: 'nobody',
+    });
     expect(await runCli(['--agents-dir', join(dir, 'agents'), 'config', 'check'], t.io)).toBe(2);
     expect(t.err()).toContain('SLACK_AGENT names "nobody", which is not defined');
   });

@@ -13,7 +13,9 @@ describe('docs/configuration.md', () => {
     if (process.env.THREADHAND_WRITE_DOCS === '1') writeFileSync(DOC, generated);
     const committed = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
     if (committed !== generated) {
-      expect.fail('docs/configuration.md is out of date with the zod schemas: run `npm run docs:config` and commit the result.');
+      expect.fail(
+        'docs/configuration.md is out of date with the zod schemas: run `npm run docs:config` and commit the result.',
+      );
     }
   });
 
@@ -22,7 +24,14 @@ describe('docs/configuration.md', () => {
     for (const name of Object.keys(EnvSchema.shape)) expect(doc, name).toContain(`| \`${name}\` |`);
     expect(Object.keys(ENV_DOCS).sort()).toEqual(Object.keys(EnvSchema.shape).sort());
     const endpoints = doc.split('## External endpoints')[1]?.split('##')[0] ?? '';
-    for (const name of ['ANTHROPIC_BASE_URL', 'SLACK_API_URL', 'DISCORD_API_URL', 'E2B_DOMAIN', 'E2B_API_URL', 'E2B_SANDBOX_URL']) {
+    for (const name of [
+      'ANTHROPIC_BASE_URL',
+      'SLACK_API_URL',
+      'DISCORD_API_URL',
+      'E2B_DOMAIN',
+      'E2B_API_URL',
+      'E2B_SANDBOX_URL',
+    ]) {
       expect(endpoints, name).toContain(name);
     }
   });
@@ -35,7 +44,8 @@ describe('docs/configuration.md', () => {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
         else if (/\.tsx?$/.test(entry.name)) {
-          for (const m of readFileSync(path, 'utf8').matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)) if (m[1]) read.add(m[1]);
+          for (const m of readFileSync(path, 'utf8').matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g))
+            if (m[1]) read.add(m[1]);
         }
       }
     };
@@ -43,17 +53,21 @@ describe('docs/configuration.md', () => {
     // Terminal conventions, not Threadhand settings.
     for (const name of ['PATH', 'TERM', 'NO_COLOR', 'FORCE_COLOR']) read.delete(name);
     const missing = [...read].filter((name) => !(name in EnvSchema.shape));
-    expect(missing, 'add these to src/config/env.ts and ENV_DOCS, then run `npm run docs:config`').toEqual([]);
+    expect(missing, 'add these to src/config/env.ts and ENV_DOCS, then run `npm run docs:config`').toEqual(
+      [],
+    );
   });
 
   it('lists YAML fields with their defaults', () => {
     const doc = readFileSync(DOC, 'utf8');
-    expect(doc).toMatch(/\| `max_tokens` \| integer \|  \| `8192` \|/);
-    expect(doc).toMatch(/\| `idle_pause_seconds` \| number \|  \| `300` \|/);
+    expect(doc).toMatch(/\| `max_tokens` \| integer \| {2}\| `8192` \|/);
+    expect(doc).toMatch(/\| `idle_pause_seconds` \| number \| {2}\| `300` \|/);
     expect(doc).toContain('`tools[type=custom].input_schema`');
     expect(doc).toContain('`networking[type=limited].allowed_hosts`');
     // Every YAML row has a description.
-    const rows = doc.split('\n').filter((l) => /^\| `[a-z_]+[.[\]=a-z_0-9]*` \|/.test(l) && l.split('|').length === 8);
+    const rows = doc
+      .split('\n')
+      .filter((l) => /^\| `[a-z_]+[.[\]=a-z_0-9]*` \|/.test(l) && l.split('|').length === 8);
     expect(rows.length).toBeGreaterThan(60);
     for (const row of rows) expect(row.split('|')[6]?.trim(), row).not.toBe('');
   });

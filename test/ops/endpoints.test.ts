@@ -15,7 +15,7 @@ import { startFakeAnthropic } from '../fakes/anthropic/server.js';
 import { startFakeDiscord } from '../fakes/discord/index.js';
 import { startFakeE2B } from '../fakes/e2b/index.js';
 import { startFakeSlack } from '../fakes/slack/web-api.js';
-import { staticCatalog, startTestThreadhand, TEST_API_KEY, text, until } from '../helpers/threadhand.js';
+import { startTestThreadhand, staticCatalog, TEST_API_KEY, text, until } from '../helpers/threadhand.js';
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -25,7 +25,10 @@ afterEach(async () => {
 
 describe('endpoint overrides', () => {
   it('ANTHROPIC_BASE_URL: the model requests go to the configured server', async () => {
-    const fake = await startFakeAnthropic({ script: [{ content: [{ type: 'text', text: 'via the override' }] }], apiKey: TEST_API_KEY });
+    const fake = await startFakeAnthropic({
+      script: [{ content: [{ type: 'text', text: 'via the override' }] }],
+      apiKey: TEST_API_KEY,
+    });
     cleanup.push(() => fake.close());
     const dir = mkdtempSync(join(tmpdir(), 'threadhand-ops-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,7 +39,10 @@ describe('endpoint overrides', () => {
       logger: silentLogger(),
       http: false,
       stores,
-      catalog: staticCatalog([AgentConfig.parse({ name: 'test', model: 'claude-test' })], [EnvironmentConfig.parse({ name: 'default' })]),
+      catalog: staticCatalog(
+        [AgentConfig.parse({ name: 'test', model: 'claude-test' })],
+        [EnvironmentConfig.parse({ name: 'default' })],
+      ),
       toolSources: [],
       sandboxProviders: [],
     });
@@ -53,7 +59,9 @@ describe('endpoint overrides', () => {
   it('SLACK_API_URL: the Slack front door calls the configured Web API', async () => {
     const slack = await startFakeSlack();
     cleanup.push(() => slack.close());
-    const t = await startTestThreadhand({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'sekrit', SLACK_API_URL: slack.apiUrl } });
+    const t = await startTestThreadhand({
+      env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'sekrit', SLACK_API_URL: slack.apiUrl },
+    });
     cleanup.push(() => t.close());
     await until(() => slack.calls.length > 0, 10_000, 'a Slack Web API call');
     expect(slack.calls.map((c) => c.method)).toContain('auth.test');
@@ -62,7 +70,9 @@ describe('endpoint overrides', () => {
   it('DISCORD_API_URL: REST and the gateway discovered from it are the configured ones', async () => {
     const discord = await startFakeDiscord();
     cleanup.push(() => discord.close());
-    const t = await startTestThreadhand({ env: { DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.url } });
+    const t = await startTestThreadhand({
+      env: { DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.url },
+    });
     cleanup.push(() => t.close());
     expect(discord.calls.length).toBeGreaterThan(0);
     expect(discord.identifies.length).toBe(1);
@@ -76,7 +86,9 @@ describe('endpoint overrides', () => {
       sandboxProviders: undefined, // the default providers, built from the environment
       agents: [{ name: 'coder', model: 'claude-test', tools: [{ type: 'agent_toolset_20260401' }] }],
       environments: [{ name: 'cloud', provider: 'e2b' }],
-      toolSources: [async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) })],
+      toolSources: [
+        async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment }) }),
+      ],
       script: [
         { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo from-e2b' } }] },
         { content: [{ type: 'text', text: 'done' }] },

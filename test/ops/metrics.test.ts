@@ -48,7 +48,12 @@ describe('/metrics', () => {
             { type: 'tool_use', name: 'echo', input: { text: 'hi' } },
             { type: 'tool_use', name: 'echo', input: { text: 'fail' } },
           ],
-          usage: { input_tokens: 1000, output_tokens: 50, cache_read_input_tokens: 200, cache_creation_input_tokens: 30 },
+          usage: {
+            input_tokens: 1000,
+            output_tokens: 50,
+            cache_read_input_tokens: 200,
+            cache_creation_input_tokens: 30,
+          },
           firstTokenDelayMs: 30,
         },
         { content: [{ type: 'text', text: 'All done.' }], usage: { input_tokens: 1100, output_tokens: 20 } },
@@ -85,7 +90,9 @@ describe('/metrics', () => {
     const { startFakeSlack } = await import('../fakes/slack/web-api.js');
     const slack = await startFakeSlack();
     try {
-      t = await startTestThreadhand({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl } });
+      t = await startTestThreadhand({
+        env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl },
+      });
       const m = await scrape(t);
       expect(m.get('threadhand_chat_api_calls_total{platform="slack"}')).toBeGreaterThanOrEqual(0);
       expect(m.has('threadhand_chat_api_rate_limited_total{platform="slack"}')).toBe(true);

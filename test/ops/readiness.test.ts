@@ -21,10 +21,18 @@ async function freePort(): Promise<number> {
 }
 
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  await until(() => output.includes('Ready to accept connections') || child.exitCode !== null, 10_000, 'redis-server to start');
+  await until(
+    () => output.includes('Ready to accept connections') || child.exitCode !== null,
+    10_000,
+    'redis-server to start',
+  );
   if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
   return child;
 }
@@ -43,12 +51,18 @@ afterEach(async () => {
 });
 
 describe('/readyz follows the store', () => {
-  it('flips to 503 naming the store when Redis stops, and back to 200 when it returns; /healthz stays 200', { timeout: 60_000 }, async () => {
+  it('flips to 503 naming the store when Redis stops, and back to 200 when it returns; /healthz stays 200', {
+    timeout: 60_000,
+  }, async () => {
     const port = await freePort();
     let redis = await startRedis(port);
     cleanup.push(() => stopRedis(redis));
     const th: Threadhand = await createThreadhand({
-      env: { THREADHAND_REDIS_URL: `redis://127.0.0.1:${port}`, ANTHROPIC_API_KEY: 'sk-ant-unused', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' },
+      env: {
+        THREADHAND_REDIS_URL: `redis://127.0.0.1:${port}`,
+        ANTHROPIC_API_KEY: 'sk-ant-unused',
+        ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+      },
       role: 'front',
       logger: silentLogger(),
       http: false,
@@ -61,17 +75,24 @@ describe('/readyz follows the store', () => {
 
     const ready = async () => {
       const res = await th.app.request('/readyz');
-      return { status: res.status, body: (await res.json()) as { status: string; problems?: Record<string, string>; checks?: string[] } };
+      return {
+        status: res.status,
+        body: (await res.json()) as { status: string; problems?: Record<string, string>; checks?: string[] },
+      };
     };
     const first = await ready();
     expect(first.status).toBe(200);
     expect(first.body.checks).toContain('store');
 
     await stopRedis(redis);
-    const down = await until(async () => {
-      const r = await ready();
-      return r.status === 503 ? r : undefined;
-    }, 20_000, '/readyz to report the store down');
+    const down = await until(
+      async () => {
+        const r = await ready();
+        return r.status === 503 ? r : undefined;
+      },
+      20_000,
+      '/readyz to report the store down',
+    );
     expect(down.body.status).toBe('not_ready');
     expect(Object.keys(down.body.problems ?? {})).toEqual(['store']);
     expect((await th.app.request('/healthz')).status).toBe(200);

@@ -17,7 +17,7 @@ const SECRETS = {
   slackSigning: 'slack-SIGNING-9a4c7e',
   vaultValue: 'ghp_VAULTSECRET_3b8f1d',
   vaultBearer: 'tok_VAULTBEARER_6c2e9a',
-  secretKey: 'k'.repeat(16) + 'SECRETKEY-0123456789abcdef',
+  secretKey: `${'k'.repeat(16)}SECRETKEY-0123456789abcdef`,
   anthropic: TEST_API_KEY,
 };
 
@@ -28,9 +28,18 @@ afterEach(async () => {
 });
 
 describe('secrets never reach the logs', () => {
-  it('a scenario with API key, vault secret, Slack tokens and the model key logs none of them', { timeout: 60_000 }, async () => {
+  it('a scenario with API key, vault secret, Slack tokens and the model key logs none of them', {
+    timeout: 60_000,
+  }, async () => {
     let output = '';
-    const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void (output += line) } });
+    const logger = createLogger({
+      level: 'trace',
+      destination: {
+        write: (line: string) => {
+          output += line;
+        },
+      },
+    });
     const slack = await startFakeSlack();
     cleanup.push(() => slack.close());
     const t = await startTestThreadhand({
@@ -48,24 +57,44 @@ describe('secrets never reach the logs', () => {
       },
     });
     cleanup.push(() => t.close());
-    const http = await startHttpServer(t.th.app, { host: '127.0.0.1', port: 0, apiKeys: [SECRETS.apiKey], logger });
+    const http = await startHttpServer(t.th.app, {
+      host: '127.0.0.1',
+      port: 0,
+      apiKeys: [SECRETS.apiKey],
+      logger,
+    });
     cleanup.push(() => http.close());
 
     const client = new Anthropic({ apiKey: SECRETS.apiKey, baseURL: http.url, maxRetries: 0 });
     const vault = await client.beta.vaults.create({ display_name: 'GitHub' });
     await client.beta.vaults.credentials.create(vault.id, {
       display_name: 'token',
-      auth: { type: 'environment_variable', secret_name: 'GITHUB_TOKEN', secret_value: SECRETS.vaultValue, networking: { type: 'limited', allowed_hosts: ['api.github.com'] } },
+      auth: {
+        type: 'environment_variable',
+        secret_name: 'GITHUB_TOKEN',
+        secret_value: SECRETS.vaultValue,
+        networking: { type: 'limited', allowed_hosts: ['api.github.com'] },
+      },
     });
     await client.beta.vaults.credentials.create(vault.id, {
-      auth: { type: 'static_bearer', token: SECRETS.vaultBearer, mcp_server_url: 'https://mcp.example.com/mcp' },
+      auth: {
+        type: 'static_bearer',
+        token: SECRETS.vaultBearer,
+        mcp_server_url: 'https://mcp.example.com/mcp',
+      },
     });
     // A wrong key is refused (and logged as such, without the key).
     const wrong = await fetch(`${http.url}/v1/agents`, { headers: { 'x-api-key': 'th-wrong-key' } });
     expect(wrong.status).toBe(401);
 
-    const session = await t.th.runtime.createSession({ agent: 'test', environment: 'default', vault_ids: [vault.id] });
-    await client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }] });
+    const session = await t.th.runtime.createSession({
+      agent: 'test',
+      environment: 'default',
+      vault_ids: [vault.id],
+    });
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }],
+    });
     await t.th.runtime.waitForIdle(session.id, { timeoutMs: 10_000 });
 
     const ts = slack.addUserMessage('C0MAIN', '<@U0BOT> hello');
@@ -73,22 +102,45 @@ describe('secrets never reach the logs', () => {
       type: 'event_callback',
       team_id: 'T0TEAM',
       event_id: 'EvSecrets',
-      event: { type: 'app_mention', user: 'U0ALICE', text: '<@U0BOT> hello', ts, channel: 'C0MAIN', team: 'T0TEAM', event_ts: ts },
+      event: {
+        type: 'app_mention',
+        user: 'U0ALICE',
+        text: '<@U0BOT> hello',
+        ts,
+        channel: 'C0MAIN',
+        team: 'T0TEAM',
+        event_ts: ts,
+      },
     });
     expect(res.status).toBe(200);
-    await until(() => slack.thread('C0MAIN', ts).some((m) => m.text.includes('Hello from Slack.') && !m.streaming), 15_000, 'the Slack answer');
+    await until(
+      () => slack.thread('C0MAIN', ts).some((m) => m.text.includes('Hello from Slack.') && !m.streaming),
+      15_000,
+      'the Slack answer',
+    );
 
     // The redaction is live on this logger (the fields vendor errors and settings use).
-    logger.warn({ botToken: SECRETS.slackBot, err: { config: { headers: { Authorization: `Bearer ${SECRETS.slackBot}` } } }, headers: { 'x-api-key': SECRETS.apiKey } }, 'redaction self-check');
+    logger.warn(
+      {
+        botToken: SECRETS.slackBot,
+        err: { config: { headers: { Authorization: `Bearer ${SECRETS.slackBot}` } } },
+        headers: { 'x-api-key': SECRETS.apiKey },
+      },
+      'redaction self-check',
+    );
     expect(output).toContain('redaction self-check');
     expect(output.split('\n').length).toBeGreaterThan(10);
     for (const [name, secret] of Object.entries(SECRETS)) {
       expect(output.includes(secret), `${name} appears in the logs`).toBe(false);
     }
     // Lines about a session carry its id as a field.
-    const lines = output.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = output
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const mentioning = lines.filter((l) => JSON.stringify(l).includes(session.id));
     expect(mentioning.length).toBeGreaterThan(0);
-    for (const line of mentioning) expect(line.sessionId ?? line.session_id, JSON.stringify(line)).toBeDefined();
+    for (const line of mentioning)
+      expect(line.sessionId ?? line.session_id, JSON.stringify(line)).toBeDefined();
   });
 });

@@ -46,7 +46,9 @@ function slowTool(ms: number) {
 }
 
 describe('SIGTERM during a running turn', () => {
-  it('finishes the turn, exits 0, and the log resumes cleanly in a new process', { timeout: 30_000 }, async () => {
+  it('finishes the turn, exits 0, and the log resumes cleanly in a new process', {
+    timeout: 30_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'threadhand-shutdown-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const slow = slowTool(800);
@@ -54,7 +56,10 @@ describe('SIGTERM during a running turn', () => {
       dir,
       drainGraceMs: 5000,
       extraTools: [slow.tool],
-      script: [{ content: [{ type: 'tool_use', name: 'slow', input: {} }] }, { content: [{ type: 'text', text: 'first turn done' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'slow', input: {} }] },
+        { content: [{ type: 'text', text: 'first turn done' }] },
+      ],
     });
     let closed = false;
     cleanup.push(() => (closed ? undefined : first.close()));
@@ -88,7 +93,10 @@ describe('SIGTERM during a running turn', () => {
     closed = true;
 
     // A new process on the same data directory continues the same session.
-    const second = await startTestThreadhand({ dir, script: [{ content: [{ type: 'text', text: 'second turn done' }] }] });
+    const second = await startTestThreadhand({
+      dir,
+      script: [{ content: [{ type: 'text', text: 'second turn done' }] }],
+    });
     cleanup.push(() => second.close());
     await second.th.runtime.send(session.id, [text('and now?')]);
     const done = await second.th.runtime.waitForIdle(session.id, { timeoutMs: 10_000 });
@@ -102,7 +110,9 @@ describe('SIGTERM during a running turn', () => {
     expect(request).toContain('first turn done');
   });
 
-  it('a turn that overruns the grace period is handed back and resumed from the log by the next process', { timeout: 30_000 }, async () => {
+  it('a turn that overruns the grace period is handed back and resumed from the log by the next process', {
+    timeout: 30_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'threadhand-shutdown-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const slow = slowTool(60_000);
@@ -135,7 +145,11 @@ describe('SIGTERM during a running turn', () => {
     closed = true;
 
     // The next process finds the session left running and finishes the turn from the log.
-    const second = await startTestThreadhand({ dir, extraTools: [slowTool(10).tool], script: [{ content: [{ type: 'text', text: 'resumed and done' }] }] });
+    const second = await startTestThreadhand({
+      dir,
+      extraTools: [slowTool(10).tool],
+      script: [{ content: [{ type: 'text', text: 'resumed and done' }] }],
+    });
     cleanup.push(() => second.close());
     const done = await second.th.runtime.waitForIdle(session.id, { timeoutMs: 15_000 });
     expect(done.stop_reason).toEqual({ type: 'end_turn' });
@@ -145,7 +159,9 @@ describe('SIGTERM during a running turn', () => {
     const uses = events.filter((e) => e.type === 'agent.tool_use');
     expect(uses).toHaveLength(1);
     // The cut-off call has exactly one result (never a duplicate), and the answer follows.
-    expect(events.filter((e) => e.type === 'agent.tool_result' && e.tool_use_id === uses[0]?.id)).toHaveLength(1);
+    expect(
+      events.filter((e) => e.type === 'agent.tool_result' && e.tool_use_id === uses[0]?.id),
+    ).toHaveLength(1);
     expect(JSON.stringify(events.slice(cut.length))).toContain('resumed and done');
     expect(slow.state.started).toBe(1);
   });

@@ -72,7 +72,8 @@ export async function checkConfig(options: ConfigCheckOptions): Promise<ConfigCh
       ['SLACK_AGENT', env.SLACK_AGENT, agentNames],
       ['SLACK_ENVIRONMENT', env.SLACK_ENVIRONMENT, environmentNames],
     ] as const) {
-      if (value && known.length > 0 && !known.includes(value)) problems.push(`env: ${name} names "${value}", which is not defined in ${options.agentsDir}.`);
+      if (value && known.length > 0 && !known.includes(value))
+        problems.push(`env: ${name} names "${value}", which is not defined in ${options.agentsDir}.`);
     }
   }
   if (env.DISCORD_TOKEN?.trim()) {
@@ -87,7 +88,8 @@ export async function checkConfig(options: ConfigCheckOptions): Promise<ConfigCh
       ['DISCORD_AGENT', env.DISCORD_AGENT, agentNames],
       ['DISCORD_ENVIRONMENT', env.DISCORD_ENVIRONMENT, environmentNames],
     ] as const) {
-      if (value && known.length > 0 && !known.includes(value)) problems.push(`env: ${name} names "${value}", which is not defined in ${options.agentsDir}.`);
+      if (value && known.length > 0 && !known.includes(value))
+        problems.push(`env: ${name} names "${value}", which is not defined in ${options.agentsDir}.`);
     }
   }
 
@@ -99,7 +101,9 @@ export async function checkConfig(options: ConfigCheckOptions): Promise<ConfigCh
         const parsed = SlackManifest.safeParse(parse(readFileSync(slackFile, 'utf8')));
         if (!parsed.success) problems.push(...issues(slackFile, parsed.error));
       } catch (error) {
-        problems.push(`${slackFile}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+        problems.push(
+          `${slackFile}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     const discordFile = join(options.manifestsDir, 'discord-commands.json');
@@ -110,7 +114,9 @@ export async function checkConfig(options: ConfigCheckOptions): Promise<ConfigCh
         const parsed = CommandManifest.safeParse(JSON.parse(readFileSync(discordFile, 'utf8')));
         if (!parsed.success) problems.push(...issues(discordFile, parsed.error));
       } catch (error) {
-        problems.push(`${discordFile}: not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+        problems.push(
+          `${discordFile}: not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }
