@@ -2,6 +2,7 @@
 export {
   type CertificateAuthority,
   createCaCertificate,
+  createCertificateAuthority,
   createLeafCertificate,
   loadOrCreateCa,
   systemCaBundle,
