@@ -3,7 +3,7 @@
  * every figure to bench/results/latest.json. Timings never fail the run.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,11 +29,14 @@ export async function runBenches(names: string[], smoke: boolean): Promise<Recor
     const path = BENCHES[name];
     if (!path) throw new Error(`Unknown benchmark "${name}". Known: ${Object.keys(BENCHES).join(', ')}.`);
     const started = Date.now();
+    // These machines are shared: the 1-minute load average next to each bench's figures.
+    const load = Math.round(loadavg()[0]! * 10) / 10;
     try {
       const mod = (await import(path)) as { run: Bench };
       results[name] = {
         ...(await mod.run({ smoke })),
         seconds: Math.round((Date.now() - started) / 100) / 10,
+        load_average_at_start: load,
       };
     } catch (error) {
       console.error(`benchmark ${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
