@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Tool, textResult } from '../../src/tools/types.js';
-import { startTestThreadhand, type TestThreadhand, text } from '../helpers/threadhand.js';
+import { startTestThreadhand, type TestThreadhand, text, until } from '../helpers/threadhand.js';
 
 let t: TestThreadhand | undefined;
 afterEach(async () => {
@@ -86,20 +86,69 @@ describe('/metrics', () => {
     expect(m.get('threadhand_turn_duration_seconds_count')).toBe(1);
   });
 
-  it('counts chat API calls and 429s by platform', async () => {
+  it('counts chat API calls and 429s by platform', { timeout: 30_000 }, async () => {
     const { startFakeSlack } = await import('../fakes/slack/web-api.js');
+    const { startFakeDiscord } = await import('../fakes/discord/index.js');
     const slack = await startFakeSlack();
+    const discord = await startFakeDiscord();
     try {
       t = await startTestThreadhand({
-        env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl },
+        script: [{ content: [{ type: 'text', text: 'Hello from Slack.' }] }],
+        env: {
+          SLACK_BOT_TOKEN: 'xoxb-test',
+          SLACK_SIGNING_SECRET: 's',
+          SLACK_API_URL: slack.apiUrl,
+          DISCORD_TOKEN: discord.token,
+          DISCORD_API_URL: discord.url,
+        },
       });
+      const { startHttpServer } = await import('../../src/api/http.js');
+      const { postSignedSlack } = await import('../fakes/slack/signed.js');
+      const { alice, footers, threadOn } = await import('../chat/discord/helpers.js');
+      const http = await startHttpServer(t.th.app, { host: '127.0.0.1', port: 0 });
+      try {
+        // A Slack mention answered; the answer's first post is refused once with a 429.
+        slack.rateLimit('chat.postMessage', 1, 0);
+        slack.rateLimit('chat.startStream', 1, 0);
+        const ts = slack.addUserMessage('C0MAIN', '<@U0BOT> hi');
+        const event = {
+          type: 'app_mention',
+          user: 'U0ALICE',
+          text: '<@U0BOT> hi',
+          ts,
+          channel: 'C0MAIN',
+          team: 'T0TEAM',
+          event_ts: ts,
+        };
+        await postSignedSlack(`${http.url}/slack/events`, 's', {
+          type: 'event_callback',
+          team_id: 'T0TEAM',
+          event_id: 'EvMetrics',
+          event,
+        });
+        await until(
+          () =>
+            slack
+              .thread('C0MAIN', ts)
+              .some((msg) => msg.text.includes('Hello from Slack.') && !msg.streaming),
+          15_000,
+          'the Slack answer',
+        );
+        t.fake.setScript([{ content: [{ type: 'text', text: 'Hello from Discord.' }] }]);
+        const { message } = discord.postMessage({ user: alice, content: 'hello', mentionBot: true });
+        await footers(discord, await threadOn(discord, message.id));
+      } finally {
+        await http.close();
+      }
       const m = await scrape(t);
-      expect(m.get('threadhand_chat_api_calls_total{platform="slack"}')).toBeGreaterThanOrEqual(0);
-      expect(m.has('threadhand_chat_api_rate_limited_total{platform="slack"}')).toBe(true);
+      expect(m.get('threadhand_chat_api_calls_total{platform="slack"}')).toBeGreaterThan(1);
+      expect(m.get('threadhand_chat_api_rate_limited_total{platform="slack"}')).toBeGreaterThanOrEqual(1);
+      expect(m.get('threadhand_chat_api_calls_total{platform="discord"}')).toBeGreaterThan(0);
     } finally {
       await t?.close();
       t = undefined;
       await slack.close();
+      await discord.close();
     }
   });
 
