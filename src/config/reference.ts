@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { EnvSchema } from './env.js';
+import { createMetrics } from '../runtime/metrics.js';
 import { FIELD_DOCS } from './reference-fields.js';
 import { AgentConfig, EnvironmentConfig } from './schema.js';
 
@@ -407,6 +408,23 @@ function yamlSection(
   return lines;
 }
 
+function metricsSection(): string[] {
+  const lines = [
+    '## Metrics',
+    '',
+    'Served at `/metrics` (one registry per Threadhand instance). Counters are per process: sum them across replicas.',
+    '',
+    '| Metric | Type | Labels | What |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const metric of createMetrics().registry.getMetricsAsArray()) {
+    const m = metric as unknown as { name: string; type: string; labelNames?: string[]; help: string };
+    lines.push(`| \`${m.name}\` | ${m.type} | ${(m.labelNames ?? []).join(', ')} | ${cell(m.help)} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
 /** The whole of docs/configuration.md. */
 export function renderConfigurationReference(): string {
   return [
@@ -437,5 +455,6 @@ export function renderConfigurationReference(): string {
     '| `GET /readyz` | 200 when the store answers and every front door is connected; 503 with `{"status":"not_ready","problems":{...}}` naming the part that is not. |',
     '| `GET /metrics` | Prometheus text format (not behind the API key; counts and timings only). |',
     '',
+    ...metricsSection(),
   ].join('\n');
 }

@@ -247,6 +247,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         turns.inc({ stop_reason: e.stop_reason.type });
         if (s.runningSince !== undefined) turnSeconds.observe(Math.max(0, at - s.runningSince) / 1000);
         states.delete(sessionId);
+        // Looked up again next turn: the cache stays as small as the set of running sessions.
+        modelCache.delete(sessionId);
         break;
       case 'session.status_terminated':
       case 'session.deleted':
