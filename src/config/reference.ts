@@ -5,8 +5,8 @@
  * `z.toJSONSchema`. `npm run docs:config` writes the file; a test fails when it drifts.
  */
 import { z } from 'zod';
-import { EnvSchema } from './env.js';
 import { createMetrics } from '../runtime/metrics.js';
+import { EnvSchema } from './env.js';
 import { FIELD_DOCS } from './reference-fields.js';
 import { AgentConfig, EnvironmentConfig } from './schema.js';
 
