@@ -42,7 +42,7 @@ function settle() {
 }
 
 export async function run(options: { smoke?: boolean } = {}): Promise<Record<string, unknown>> {
-  const count = options.smoke ? 200 : 10_000;
+  const count = options.smoke ? 100 : 10_000;
   const dir = mkdtempSync(join(tmpdir(), 'th-idle-'));
   const t = await startTestThreadhand({
     dir,

@@ -87,7 +87,7 @@ describe('benchmarks (smoke run)', () => {
     timeout: 120_000,
   }, async () => {
     const r = (await ttfv(smoke)) as { results: Array<{ overhead: { n: number } }> };
-    expect(r.results).toHaveLength(4);
+    expect(r.results).toHaveLength(2);
     expect(r.results.every((x) => x.overhead.n > 0)).toBe(true);
   });
 
@@ -98,6 +98,6 @@ describe('benchmarks (smoke run)', () => {
 
   it('idle: idle sessions in one process and a fresh one that resumes one', { timeout: 60_000 }, async () => {
     const r = await idle(smoke);
-    expect(r).toMatchObject({ sessions: 200, resumed: true, all_idle: true, fresh_process_rss_mb: figure });
+    expect(r).toMatchObject({ sessions: 100, resumed: true, all_idle: true, fresh_process_rss_mb: figure });
   });
 });
