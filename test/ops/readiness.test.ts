@@ -100,4 +100,26 @@ describe('/readyz follows the store', () => {
     redis = await startRedis(port);
     await until(async () => (await ready()).status === 200 || undefined, 30_000, '/readyz to recover');
   });
+
+  it('lists the front doors and names one that is not connected', { timeout: 30_000 }, async () => {
+    const { startFakeSlack } = await import('../fakes/slack/web-api.js');
+    const { startTestThreadhand } = await import('../helpers/threadhand.js');
+    const slack = await startFakeSlack();
+    cleanup.push(() => slack.close());
+    const t = await startTestThreadhand({
+      env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl },
+    });
+    cleanup.push(() => t.close());
+    const ok = await t.th.app.request('/readyz');
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { checks: string[] }).checks).toEqual(
+      expect.arrayContaining(['store', 'worker', 'slack']),
+    );
+    await t.th.services.find((s) => s.name === 'slack')?.stop();
+    const down = await t.th.app.request('/readyz');
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { problems: Record<string, string> }).problems).toEqual({
+      slack: 'slack: stopped',
+    });
+  });
 });
