@@ -8,7 +8,12 @@ export function percentile(values: number[], p: number): number {
 
 export function summary(values: number[]): { p50: number; p95: number; mean: number; n: number } {
   const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  return { p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), mean: round(mean), n: values.length };
+  return {
+    p50: round(percentile(values, 50)),
+    p95: round(percentile(values, 95)),
+    mean: round(mean),
+    n: values.length,
+  };
 }
 
 export function round(n: number, digits = 2): number {
