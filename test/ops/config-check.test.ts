@@ -47,6 +47,7 @@ describe('threadhand config check', () => {
       'agents/environments/default.yaml': 'name: default\nprovider: mars\n',
       'manifests/slack-app.yaml': 'display_information: {name: Threadhand}\n',
       'manifests/discord-commands.json': '[{"name": "task"}]',
+      'prices.yaml': 'claude-x: {input: -1}\n',
     });
     const t = createTestIo({
       THREADHAND_PORT: 'eighty',
@@ -55,6 +56,7 @@ describe('threadhand config check', () => {
       SLACK_AGENT: 'nobody',
       DISCORD_TOKEN: 'discord-token',
       DISCORD_START_POLICY: 'sometimes',
+      THREADHAND_PRICES_FILE: join(dir, 'prices.yaml'),
     });
     const code = await runCli(
       ['--agents-dir', join(dir, 'agents'), 'config', 'check', '--manifests', join(dir, 'manifests')],
@@ -72,6 +74,7 @@ describe('threadhand config check', () => {
       'default.yaml:2: provider',
       'slack-app.yaml: oauth_config',
       'discord-commands.json: 0.',
+      'THREADHAND_PRICES_FILE: ',
     ]) {
       expect(err, expected).toContain(expected);
     }

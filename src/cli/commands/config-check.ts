@@ -60,6 +60,16 @@ export async function checkConfig(options: ConfigCheckOptions): Promise<ConfigCh
     else problems.push(`${options.agentsDir}: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  if (env.THREADHAND_PRICES_FILE?.trim()) {
+    checked.push('price table');
+    try {
+      const { loadPriceTable } = await import('../../usage/prices.js');
+      loadPriceTable(env.THREADHAND_PRICES_FILE);
+    } catch (error) {
+      problems.push(`THREADHAND_PRICES_FILE: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   if (env.SLACK_BOT_TOKEN?.trim()) {
     checked.push('Slack settings');
     try {
