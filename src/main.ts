@@ -6,22 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHttpApp, type HttpApp, type HttpServer, mountMetrics, startHttpServer } from './api/http.js';
-import { modelId } from './config/schema.js';
-import { createMetrics, type Metrics, storeReadiness, withObservedLog } from './runtime/metrics.js';
 import { mountApi, parseApiKeys } from './api/index.js';
 import { mountWebConsole } from './chat/web/serve.js';
-import { createHarness } from './harness/harness.js';
-import { createModelClient, type ModelClient } from './harness/model/client.js';
-import { createToolsetFactory, type ToolSource } from './harness/toolset.js';
-import type { Harness, HarnessHooks, SandboxHandle, SessionContext } from './harness/types.js';
-import { createLogger, type Logger } from './logging.js';
-import { createRuntime } from './runtime/runtime.js';
-import type { Catalog, Runtime, Service } from './runtime/types.js';
-import { createWorker } from './runtime/worker.js';
-import type { SandboxProvider } from './sandbox/types.js';
-import { createSqliteStores } from './store/sqlite/index.js';
-import type { Stores } from './store/types.js';
-import type { Tool } from './tools/types.js';
+import { modelId } from './config/schema.js';
 import {
   type CredentialBroker,
   createCredentialBroker,
@@ -34,6 +21,19 @@ import {
 } from './credentials/index.js';
 import { createEgressProxy, type EgressDenial, type EgressProxy } from './credentials/proxy.js';
 import type { NewEvent } from './events/schema.js';
+import { createHarness } from './harness/harness.js';
+import { createModelClient, type ModelClient } from './harness/model/client.js';
+import { createToolsetFactory, type ToolSource } from './harness/toolset.js';
+import type { Harness, HarnessHooks, SandboxHandle, SessionContext } from './harness/types.js';
+import { createLogger, type Logger } from './logging.js';
+import { createMetrics, type Metrics, storeReadiness, withObservedLog } from './runtime/metrics.js';
+import { createRuntime } from './runtime/runtime.js';
+import type { Catalog, Runtime, Service } from './runtime/types.js';
+import { createWorker } from './runtime/worker.js';
+import type { SandboxProvider } from './sandbox/types.js';
+import { createSqliteStores } from './store/sqlite/index.js';
+import type { Stores } from './store/types.js';
+import type { Tool } from './tools/types.js';
 import { checkBudget } from './usage/budget.js';
 import { createOtelExport } from './usage/otel.js';
 import { loadPriceTable, type PriceTable } from './usage/prices.js';
@@ -119,7 +119,10 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       return agent ? modelId(agent.config) : undefined;
     },
   });
-  const stores = withObservedLog(options.stores ?? (await createDefaultStores(env, dataDir, logger)), metrics);
+  const stores = withObservedLog(
+    options.stores ?? (await createDefaultStores(env, dataDir, logger)),
+    metrics,
+  );
   const catalog = options.catalog ?? (await loadDefaultCatalog(agentsDir, stores));
 
   const model =
@@ -137,7 +140,9 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
 
   // Hands report what happens outside a harness run (E2B pauses, egress denials) into the log.
   const record = (sessionId: string, event: NewEvent) => {
-    stores.log.append(sessionId, [event]).catch((error: unknown) => logger.warn({ sessionId, err: error }, 'could not record a sandbox event'));
+    stores.log
+      .append(sessionId, [event])
+      .catch((error: unknown) => logger.warn({ sessionId, err: error }, 'could not record a sandbox event'));
   };
   const onEgressDenied = (denial: EgressDenial) => {
     logger.warn({ sessionId: denial.sessionId, host: denial.host, reason: denial.reason }, 'egress denied');
@@ -153,19 +158,40 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   const ca = loadOrCreateCa(join(dataDir, 'ca'));
   // Upstream TLS is verified against Node's store plus NODE_EXTRA_CA_CERTS as given to Threadhand.
   const upstreamCa = env.NODE_EXTRA_CA_CERTS ? [readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8')] : undefined;
-  const injector = createCredentialInjector({ broker: credentials, ca, logger, onDenied: onEgressDenied, upstreamCa });
-  const egressProxy = createEgressProxy({ logger, onDenied: onEgressDenied, rewriteRequest: injector.rewriteRequest, handleConnect: injector.handleConnect });
-  const sandboxCredentials = createSandboxCredentials({ broker: credentials, ca, forceProxy: env.THREADHAND_SANDBOX_NETWORK === 'host' });
-  const sandboxProviders = options.sandboxProviders ?? (await createDefaultSandboxProviders(env, dataDir, logger, stores, record, egressProxy));
+  const injector = createCredentialInjector({
+    broker: credentials,
+    ca,
+    logger,
+    onDenied: onEgressDenied,
+    upstreamCa,
+  });
+  const egressProxy = createEgressProxy({
+    logger,
+    onDenied: onEgressDenied,
+    rewriteRequest: injector.rewriteRequest,
+    handleConnect: injector.handleConnect,
+  });
+  const sandboxCredentials = createSandboxCredentials({
+    broker: credentials,
+    ca,
+    forceProxy: env.THREADHAND_SANDBOX_NETWORK === 'host',
+  });
+  const sandboxProviders =
+    options.sandboxProviders ??
+    (await createDefaultSandboxProviders(env, dataDir, logger, stores, record, egressProxy));
   const providerFor = (ctx: SessionContext): SandboxProvider => {
     const provider = sandboxProviders.find((p) => p.name === ctx.environment.provider);
     if (!provider) {
-      throw new ConfigurationError(`Environment "${ctx.environment.name}" uses provider "${ctx.environment.provider}", which is not available in this process.`);
+      throw new ConfigurationError(
+        `Environment "${ctx.environment.name}" uses provider "${ctx.environment.provider}", which is not available in this process.`,
+      );
     }
     return provider;
   };
 
-  const sources: ToolSource[] = [...(options.toolSources ?? (await defaultToolSources(logger, onEgressDenied, credentials)))];
+  const sources: ToolSource[] = [
+    ...(options.toolSources ?? (await defaultToolSources(logger, onEgressDenied, credentials))),
+  ];
   if (options.extraTools && options.extraTools.length > 0) {
     const extra = options.extraTools;
     sources.push(async () => ({ tools: extra }));
@@ -175,7 +201,14 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   const otel = createOtelExport(env, logger);
   const hooks: HarnessHooks = {
     beforeModelCall: async (ctx, events) => checkBudget(ctx, events, prices),
-    ...(otel ? { afterRun: (ctx, events) => otel.exportRun(ctx, events).catch((error: unknown) => logger.warn({ err: error }, 'OTLP export failed')) } : {}),
+    ...(otel
+      ? {
+          afterRun: (ctx, events) =>
+            otel
+              .exportRun(ctx, events)
+              .catch((error: unknown) => logger.warn({ err: error }, 'OTLP export failed')),
+        }
+      : {}),
     ...options.hooks,
   };
 
@@ -200,7 +233,15 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       const operation = provider.provisionCount() > before ? 'provision' : 'reconnect';
       // E2B sandboxes carry the provider's own id (what a replica reconnects by).
       const sandboxId = (raw as { sandboxId?: string }).sandboxId ?? raw.id;
-      return { sandbox, operation: { operation, provider: provider.name, duration_ms: Math.round(performance.now() - started), sandbox_id: sandboxId } };
+      return {
+        sandbox,
+        operation: {
+          operation,
+          provider: provider.name,
+          duration_ms: Math.round(performance.now() - started),
+          sandbox_id: sandboxId,
+        },
+      };
     },
     hooks,
     ...options.harness,
@@ -213,17 +254,36 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   // The Managed-Agents-compatible API under /v1 (src/api); its event streams end on stop().
   const apiShutdown = new AbortController();
   if (role !== 'worker') {
-    mountApi(app, { runtime, catalog, stores, logger, apiKeys: parseApiKeys(env.THREADHAND_API_KEYS), signal: apiShutdown.signal, prices, vaults });
-    if (options.http !== false && options.webConsole !== false) mountWebConsole(app, { logger, ...options.webConsole });
+    mountApi(app, {
+      runtime,
+      catalog,
+      stores,
+      logger,
+      apiKeys: parseApiKeys(env.THREADHAND_API_KEYS),
+      signal: apiShutdown.signal,
+      prices,
+      vaults,
+    });
+    if (options.http !== false && options.webConsole !== false)
+      mountWebConsole(app, { logger, ...options.webConsole });
   }
   const services: Service[] = [];
   if (role !== 'front') {
-    services.push(createWorker({ stores, harness, logger, concurrency: options.workerConcurrency, drainGraceMs: options.drainGraceMs }));
+    services.push(
+      createWorker({
+        stores,
+        harness,
+        logger,
+        concurrency: options.workerConcurrency,
+        drainGraceMs: options.drainGraceMs,
+      }),
+    );
   }
   if (role !== 'worker' && env.DISCORD_TOKEN?.trim()) {
     const discord = await import('./chat/discord/index.js');
     const settings = discord.discordSettingsFromEnv(env);
-    if (settings) services.push(discord.createDiscordService({ runtime, logger, kv: stores.kv, ...settings }));
+    if (settings)
+      services.push(discord.createDiscordService({ runtime, logger, kv: stores.kv, ...settings }));
   }
   if (role !== 'worker' && env.SLACK_BOT_TOKEN?.trim()) {
     const slack = await import('./chat/slack/index.js');
@@ -254,14 +314,19 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       if (options.http !== false && role !== 'worker') {
         const host = options.http?.host ?? env.THREADHAND_HOST ?? '127.0.0.1';
         const port = options.http?.port ?? Number(env.THREADHAND_PORT ?? 4040);
-        const apiKeys = (env.THREADHAND_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+        const apiKeys = (env.THREADHAND_API_KEYS ?? '')
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean);
         threadhand.http = await startHttpServer(app, { host, port, apiKeys, logger });
         logger.info({ url: threadhand.http.url }, 'listening');
       }
     },
     async stop() {
       for (const service of [...services].reverse()) {
-        await service.stop().catch((error: unknown) => logger.warn({ service: service.name, err: error }, 'stop failed'));
+        await service
+          .stop()
+          .catch((error: unknown) => logger.warn({ service: service.name, err: error }, 'stop failed'));
       }
       apiShutdown.abort();
       await threadhand.http?.close();
@@ -278,7 +343,11 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
 async function createDefaultStores(env: NodeJS.ProcessEnv, dataDir: string, logger: Logger): Promise<Stores> {
   if (env.THREADHAND_REDIS_URL) {
     const { createRedisStores } = await import('./store/redis/index.js');
-    return createRedisStores({ url: env.THREADHAND_REDIS_URL, prefix: env.THREADHAND_REDIS_PREFIX ?? 'threadhand:', logger });
+    return createRedisStores({
+      url: env.THREADHAND_REDIS_URL,
+      prefix: env.THREADHAND_REDIS_PREFIX ?? 'threadhand:',
+      logger,
+    });
   }
   return createSqliteStores({ dir: dataDir, logger });
 }
@@ -312,7 +381,12 @@ async function createDefaultSandboxProviders(
     sandboxUrl: env.E2B_SANDBOX_URL,
     ...kvSandboxRecord(stores.kv),
     onEvent: (event) => {
-      const operation = { resumed: 'resume', paused: 'pause', recreated: 'recreate', killed: 'destroy' } as const;
+      const operation = {
+        resumed: 'resume',
+        paused: 'pause',
+        recreated: 'recreate',
+        killed: 'destroy',
+      } as const;
       if (event.type === 'created' || event.type === 'reconnected') return; // the harness records these
       record(event.sessionId, {
         type: 'span.sandbox_operation',
@@ -329,11 +403,17 @@ async function createDefaultSandboxProviders(
   return [local, e2b];
 }
 
-async function defaultToolSources(logger: Logger, onEgressDenied: (denial: EgressDenial) => void, credentials: CredentialBroker): Promise<ToolSource[]> {
+async function defaultToolSources(
+  logger: Logger,
+  onEgressDenied: (denial: EgressDenial) => void,
+  credentials: CredentialBroker,
+): Promise<ToolSource[]> {
   const { createBuiltinToolset } = await import('./tools/index.js');
   const { createMcpToolSource } = await import('./mcp/tool-source.js');
   return [
-    async (ctx) => ({ tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment, onEgressDenied }) }),
+    async (ctx) => ({
+      tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment, onEgressDenied }),
+    }),
     createMcpToolSource({ logger, resolveSecret: (reference) => credentials.resolveSecret(reference) }),
   ];
 }

@@ -1,8 +1,8 @@
-import type { PriceTable } from '../usage/prices.js';
 import type { VaultStore } from '../credentials/vault-types.js';
 import type { Logger } from '../logging.js';
 import type { Catalog, Runtime } from '../runtime/types.js';
 import type { Stores } from '../store/types.js';
+import type { PriceTable } from '../usage/prices.js';
 
 /** What the API routes need; built once by `createApiRoutes`. */
 export interface ApiDeps {

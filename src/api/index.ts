@@ -1,4 +1,3 @@
-import { DEFAULT_PRICES, type PriceTable } from '../usage/prices.js';
 /**
  * The Managed-Agents-compatible HTTP API (`/v1/...`): the official `@anthropic-ai/sdk` beta
  * client works against Threadhand by changing `baseURL`. See docs/api.md.
@@ -10,6 +9,7 @@ import type { VaultStore } from '../credentials/vault-types.js';
 import type { Logger } from '../logging.js';
 import type { Catalog, Runtime } from '../runtime/types.js';
 import type { Stores } from '../store/types.js';
+import { DEFAULT_PRICES, type PriceTable } from '../usage/prices.js';
 import { apiKeyAuth } from './auth.js';
 import type { ApiDeps } from './context.js';
 import { ApiError, createErrorHandler } from './errors.js';

@@ -1,10 +1,9 @@
 /** Sessions in the wire format: the agent snapshot, usage totals and stats derived from the log. */
 import { modelId } from '../config/schema.js';
 import type { SessionEvent } from '../events/schema.js';
-import type { PriceTable } from '../usage/prices.js';
-import { costUsd } from '../usage/usage.js';
 import type { AgentRecord } from '../runtime/types.js';
 import type { SessionRecord } from '../store/types.js';
+import { costUsd } from '../usage/usage.js';
 import { agentDefinitionToWire } from './agent-wire.js';
 import type { ApiDeps } from './context.js';
 import { AGENT_KIND, agentRecordOf, type StoredApiAgent } from './records.js';

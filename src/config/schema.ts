@@ -58,9 +58,7 @@ export const McpToolset = z.strictObject({
 
 export const CustomTool = z.strictObject({
   type: z.literal('custom'),
-  name: z
-    .string()
-    .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-"'),
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-"'),
   description: z.string().min(1, 'describe what the tool does; the model reads it'),
   input_schema: z
     .object({ type: z.literal('object') })

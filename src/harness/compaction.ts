@@ -27,7 +27,8 @@ export function contextTokens(events: SessionEvent[]): number {
  */
 export function compactionCut(events: SessionEvent[], keep: number): string | undefined {
   const lastCompaction = events.findLast((e) => e.type === 'agent.thread_context_compacted');
-  const from = lastCompaction?.type === 'agent.thread_context_compacted' ? (lastCompaction.compacted_through ?? '') : '';
+  const from =
+    lastCompaction?.type === 'agent.thread_context_compacted' ? (lastCompaction.compacted_through ?? '') : '';
   const starts = events.flatMap((e, i) => (e.type === 'span.model_request_start' && e.id > from ? [i] : []));
   if (starts.length <= keep + 1) return undefined;
   const cutIndex = starts[starts.length - keep]! - 1;
@@ -54,6 +55,9 @@ export async function summarise(
   if (last?.role === 'user') last.content.push({ type: 'text', text: SUMMARY_INSTRUCTION });
   else messages.push({ role: 'user', content: [{ type: 'text', text: SUMMARY_INSTRUCTION }] });
   const response = await model.stream({ ...base, messages, thinking: undefined }, { signal });
-  const summary = response.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n').trim();
+  const summary = response.content
+    .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+    .join('\n')
+    .trim();
   return { summary, usage: response.usage };
 }

@@ -16,7 +16,9 @@ export interface BuildContextOptions {
 }
 
 /** The newest `agent.thread_context_compacted` with a summary, if any. */
-function compactionPoint(events: SessionEvent[]): { index: number; summary: string; through: string } | undefined {
+function compactionPoint(
+  events: SessionEvent[],
+): { index: number; summary: string; through: string } | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i];
     if (e?.type === 'agent.thread_context_compacted' && e.summary && e.compacted_through) {
@@ -43,7 +45,8 @@ export function buildMessages(events: SessionEvent[], options: BuildContextOptio
     // The task stays verbatim: the first message, then the summary of what followed.
     const task = events.find((e) => e.type === 'user.message' && e.id <= compacted.through);
     if (task?.type === 'user.message') {
-      for (const block of task.content) if (block.type === 'text') push('user', { type: 'text', text: block.text });
+      for (const block of task.content)
+        if (block.type === 'text') push('user', { type: 'text', text: block.text });
     }
     push('user', {
       type: 'text',
@@ -73,7 +76,8 @@ export function buildMessages(events: SessionEvent[], options: BuildContextOptio
         break;
       case 'agent.message':
         for (const block of e.content) {
-          if (block.type === 'text' && block.text !== '') push('assistant', { type: 'text', text: block.text });
+          if (block.type === 'text' && block.text !== '')
+            push('assistant', { type: 'text', text: block.text });
         }
         break;
       case 'agent.tool_use':
@@ -121,7 +125,10 @@ function toolResult(
   const blocks = (content ?? []).map((b) => {
     if (b.type === 'text' && b.text.length > clip) {
       const omitted = b.text.length - clip;
-      return { type: 'text', text: `${b.text.slice(0, clip)}\n[... ${omitted} characters clipped from the context; the full output is in the session log]` };
+      return {
+        type: 'text',
+        text: `${b.text.slice(0, clip)}\n[... ${omitted} characters clipped from the context; the full output is in the session log]`,
+      };
     }
     return b;
   });

@@ -2,8 +2,9 @@
  * The stateless harness: `wake(sessionId)` takes the session's lease, runs turns until the
  * session is idle, and releases the lease. Nothing is kept between wakes.
  */
-import { hostname } from 'node:os';
+
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { SessionEvent } from '../events/schema.js';
 import { StoreError } from '../store/types.js';
 import { createRun } from './run.js';
@@ -22,7 +23,10 @@ export function createHarness(options: HarnessOptions): Harness {
     const agent = await options.catalog.getAgent(session.agent_id, session.agent_version);
     const environment = await options.catalog.getEnvironment(session.environment_id);
     if (!agent || !environment) {
-      logger.error({ sessionId, agent: session.agent_id, env: session.environment_id }, 'session refers to an unknown agent or environment');
+      logger.error(
+        { sessionId, agent: session.agent_id, env: session.environment_id },
+        'session refers to an unknown agent or environment',
+      );
       return undefined;
     }
     return { session, agent: agent.config, environment: environment.config };
@@ -34,17 +38,20 @@ export function createHarness(options: HarnessOptions): Harness {
     const controller = new AbortController();
     running.set(sessionId, controller);
     let lost = false;
-    const renew = setInterval(() => {
-      leases.renew(lease, ttl).then(
-        (ok) => {
-          if (!ok) {
-            lost = true;
-            controller.abort('lease_lost');
-          }
-        },
-        (error: unknown) => logger.warn({ sessionId, err: error }, 'lease renewal failed'),
-      );
-    }, Math.max(50, Math.floor(ttl / 3)));
+    const renew = setInterval(
+      () => {
+        leases.renew(lease, ttl).then(
+          (ok) => {
+            if (!ok) {
+              lost = true;
+              controller.abort('lease_lost');
+            }
+          },
+          (error: unknown) => logger.warn({ sessionId, err: error }, 'lease renewal failed'),
+        );
+      },
+      Math.max(50, Math.floor(ttl / 3)),
+    );
     try {
       const events = await log.read(sessionId);
       const state = assess(events);

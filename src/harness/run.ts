@@ -11,7 +11,7 @@ import { type Tool, type ToolResult, type Toolset, textResult } from '../tools/t
 import { compactionCut, shouldCompact, summarise } from './compaction.js';
 import { buildMessages, withCacheBreakpoint } from './context.js';
 import { ModelError, type ModelRequest, type ModelResponse } from './model/client.js';
-import { type OpenToolUse, type ToolUseEvent, isInputEvent, openToolUses } from './state.js';
+import { isInputEvent, type OpenToolUse, openToolUses, type ToolUseEvent } from './state.js';
 import type { HarnessOptions, SessionContext } from './types.js';
 
 export interface RunOptions extends HarnessOptions {
@@ -21,7 +21,8 @@ export interface RunOptions extends HarnessOptions {
   controller: AbortController;
 }
 
-const INTERRUPTED = 'The run was interrupted before this tool call finished; it was not run again. Check its effects before retrying.';
+const INTERRUPTED =
+  'The run was interrupted before this tool call finished; it was not run again. Check its effects before retrying.';
 const USER_INTERRUPTED = 'Interrupted by the user.';
 
 export function createRun(options: RunOptions) {
@@ -65,14 +66,30 @@ export function createRun(options: RunOptions) {
 
   const resultEvent = (use: ToolUseEvent, result: ToolResult): NewEvent =>
     use.type === 'agent.mcp_tool_use'
-      ? { type: 'agent.mcp_tool_result', mcp_tool_use_id: use.id, content: result.content, is_error: result.is_error ?? false }
-      : { type: 'agent.tool_result', tool_use_id: use.id, content: result.content, is_error: result.is_error ?? false };
+      ? {
+          type: 'agent.mcp_tool_result',
+          mcp_tool_use_id: use.id,
+          content: result.content,
+          is_error: result.is_error ?? false,
+        }
+      : {
+          type: 'agent.tool_result',
+          tool_use_id: use.id,
+          content: result.content,
+          is_error: result.is_error ?? false,
+        };
 
   const runTool = async (use: ToolUseEvent): Promise<void> => {
     const tool = toolFor(use);
     let result: ToolResult;
     if (!tool?.run) {
-      result = textResult(`There is no tool named "${use.name}" in this session. Use one of: ${toolset?.list().map((t) => t.name).join(', ')}.`, true);
+      result = textResult(
+        `There is no tool named "${use.name}" in this session. Use one of: ${toolset
+          ?.list()
+          .map((t) => t.name)
+          .join(', ')}.`,
+        true,
+      );
     } else {
       const aborted = new Promise<ToolResult>((resolve) => {
         const onAbort = () => resolve(textResult(USER_INTERRUPTED, true));
@@ -93,7 +110,9 @@ export function createRun(options: RunOptions) {
           sandbox: () => {
             sandbox ??= options.sandboxFor(ctx).then(async ({ sandbox: box, operation }) => {
               if (operation) {
-                await append([{ type: 'span.sandbox_operation', sandbox_id: box.id, ...operation, is_error: false }]);
+                await append([
+                  { type: 'span.sandbox_operation', sandbox_id: box.id, ...operation, is_error: false },
+                ]);
                 logger.info({ sessionId, ...operation, sandboxId: box.id }, 'sandbox ready');
               }
               return box;
@@ -103,7 +122,10 @@ export function createRun(options: RunOptions) {
         })
         .catch((error: unknown) => {
           logger.warn({ sessionId, tool: use.name, err: error }, 'tool threw');
-          return textResult(`The tool failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, true);
+          return textResult(
+            `The tool failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+            true,
+          );
         });
       // The race makes an interrupt take effect at once even if a tool ignores its signal.
       result = await Promise.race([run, aborted]);
@@ -115,11 +137,18 @@ export function createRun(options: RunOptions) {
 
   /** Answers open tool calls that will not run, so the model's context stays valid. */
   const closeOpen = async (open: OpenToolUse[], text: string) => {
-    const batch = open.filter((o) => o.use.type !== 'agent.custom_tool_use' || text !== INTERRUPTED).map((o) =>
-      o.use.type === 'agent.custom_tool_use'
-        ? ({ type: 'user.custom_tool_result', custom_tool_use_id: o.use.id, content: [{ type: 'text', text }], is_error: true } as NewEvent)
-        : resultEvent(o.use, textResult(text, true)),
-    );
+    const batch = open
+      .filter((o) => o.use.type !== 'agent.custom_tool_use' || text !== INTERRUPTED)
+      .map((o) =>
+        o.use.type === 'agent.custom_tool_use'
+          ? ({
+              type: 'user.custom_tool_result',
+              custom_tool_use_id: o.use.id,
+              content: [{ type: 'text', text }],
+              is_error: true,
+            } as NewEvent)
+          : resultEvent(o.use, textResult(text, true)),
+      );
     if (batch.length > 0) await append(batch);
   };
 
@@ -128,7 +157,8 @@ export function createRun(options: RunOptions) {
   };
 
   const finishInterrupted = async () => {
-    if (signal.reason === 'terminated' || signal.reason === 'lease_lost' || signal.reason === 'shutdown') return;
+    if (signal.reason === 'terminated' || signal.reason === 'lease_lost' || signal.reason === 'shutdown')
+      return;
     await sync();
     await closeOpen(openToolUses(events), USER_INTERRUPTED);
     await idle({ type: 'end_turn' });
@@ -181,12 +211,15 @@ export function createRun(options: RunOptions) {
   const toolEvents = (response: ModelResponse): NewEvent[] => {
     const out: NewEvent[] = [];
     for (const block of response.content) {
-      if (block.type === 'thinking') out.push({ type: 'agent.thinking', thinking: block.thinking, signature: block.signature });
+      if (block.type === 'thinking')
+        out.push({ type: 'agent.thinking', thinking: block.thinking, signature: block.signature });
       else if (block.type === 'text') {
-        if (block.text !== '') out.push({ type: 'agent.message', content: [{ type: 'text', text: block.text }] });
+        if (block.text !== '')
+          out.push({ type: 'agent.message', content: [{ type: 'text', text: block.text }] });
       } else if (block.type === 'tool_use') {
         const tool = toolset?.get(block.name);
-        if (tool?.kind === 'custom') out.push({ type: 'agent.custom_tool_use', name: block.name, input: block.input });
+        if (tool?.kind === 'custom')
+          out.push({ type: 'agent.custom_tool_use', name: block.name, input: block.input });
         else if (tool?.kind === 'mcp' && tool.mcpServerName) {
           const name = block.name.slice(tool.mcpServerName.length + 2);
           out.push({
@@ -214,9 +247,14 @@ export function createRun(options: RunOptions) {
 
   const buildRequest = (): ModelRequest => {
     const { agent, environment } = ctx;
-    const tools = (toolset?.list() ?? []).map((t) => ({ name: t.name, description: t.description, input_schema: t.input_schema }));
+    const tools = (toolset?.list() ?? []).map((t) => ({
+      name: t.name,
+      description: t.description,
+      input_schema: t.input_schema,
+    }));
     const last = tools[tools.length - 1];
-    if (last) tools[tools.length - 1] = { ...last, cache_control: { type: 'ephemeral' } } as (typeof tools)[number];
+    if (last)
+      tools[tools.length - 1] = { ...last, cache_control: { type: 'ephemeral' } } as (typeof tools)[number];
     const systemText = [
       agent.system ?? 'You are a helpful agent.',
       `Your workspace is /workspace (environment "${environment.name}", ${environment.provider} sandbox).`,
@@ -238,7 +276,14 @@ export function createRun(options: RunOptions) {
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
 
   /** One model call with retries. Returns the response, or null when the run must end. */
@@ -258,34 +303,87 @@ export function createRun(options: RunOptions) {
           started.add(index);
           log.publishDelta(sessionId, { type: 'event_start', event: { id, type: kind } });
         }
-        log.publishDelta(sessionId, { type: 'event_delta', event_id: id, delta: { type: 'content_delta', content: { type: 'text', text } } });
+        log.publishDelta(sessionId, {
+          type: 'event_delta',
+          event_id: id,
+          delta: { type: 'content_delta', content: { type: 'text', text } },
+        });
       };
-      const zero = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+      const zero = {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_input_tokens: 0,
+        cache_creation_input_tokens: 0,
+      };
       try {
-        const response = await options.model.stream(request, { signal, onText: delta('agent.message'), onThinking: delta('agent.thinking') });
+        const response = await options.model.stream(request, {
+          signal,
+          onText: delta('agent.message'),
+          onThinking: delta('agent.thinking'),
+        });
         await append([
           ...toolEvents(response),
-          { type: 'span.model_request_end', model_request_start_id: start!.id, is_error: false, model_usage: response.usage },
+          {
+            type: 'span.model_request_end',
+            model_request_start_id: start!.id,
+            is_error: false,
+            model_usage: response.usage,
+          },
         ]);
         return response;
       } catch (error) {
         const err = error instanceof ModelError ? error : new ModelError('fatal', String(error));
         if (err.kind === 'aborted' || signal.aborted) {
-          const partialText = (err.partial ?? []).flatMap((b) => (b.type === 'text' && b.text ? [b.text] : [])).join('');
-          const keep: NewEvent[] = partialText ? [{ type: 'agent.message', content: [{ type: 'text', text: partialText }] }] : [];
+          const partialText = (err.partial ?? [])
+            .flatMap((b) => (b.type === 'text' && b.text ? [b.text] : []))
+            .join('');
+          const keep: NewEvent[] = partialText
+            ? [{ type: 'agent.message', content: [{ type: 'text', text: partialText }] }]
+            : [];
           if (signal.reason === 'interrupt') {
-            await append([...keep, { type: 'span.model_request_end', model_request_start_id: start!.id, is_error: true, model_usage: zero }]);
+            await append([
+              ...keep,
+              {
+                type: 'span.model_request_end',
+                model_request_start_id: start!.id,
+                is_error: true,
+                model_usage: zero,
+              },
+            ]);
           }
           return null;
         }
-        await append([{ type: 'span.model_request_end', model_request_start_id: start!.id, is_error: true, model_usage: zero }]);
+        await append([
+          {
+            type: 'span.model_request_end',
+            model_request_start_id: start!.id,
+            is_error: true,
+            model_usage: zero,
+          },
+        ]);
         const errorType =
-          err.kind === 'rate_limited' ? 'model_rate_limited_error' : err.kind === 'overloaded' ? 'model_overloaded_error' : 'model_request_failed_error';
+          err.kind === 'rate_limited'
+            ? 'model_rate_limited_error'
+            : err.kind === 'overloaded'
+              ? 'model_overloaded_error'
+              : 'model_request_failed_error';
         if (err.retryable && attempt < maxRetries) {
           const backoff = Math.min(cap, base * 2 ** attempt);
           const wait = Math.min(cap, err.retryAfterMs ?? backoff);
-          logger.warn({ sessionId, attempt: attempt + 1, waitMs: wait, kind: err.kind }, 'model request failed; retrying');
-          await append([{ type: 'session.error', error: { type: errorType, message: `${err.message} (retrying in ${Math.round(wait / 100) / 10}s)`, retry_status: { type: 'retrying' } } }]);
+          logger.warn(
+            { sessionId, attempt: attempt + 1, waitMs: wait, kind: err.kind },
+            'model request failed; retrying',
+          );
+          await append([
+            {
+              type: 'session.error',
+              error: {
+                type: errorType,
+                message: `${err.message} (retrying in ${Math.round(wait / 100) / 10}s)`,
+                retry_status: { type: 'retrying' },
+              },
+            },
+          ]);
           await sleep(wait);
           if (signal.aborted) return null;
           continue;
@@ -293,7 +391,14 @@ export function createRun(options: RunOptions) {
         const exhausted = err.retryable;
         logger.error({ sessionId, kind: err.kind, status: err.status }, 'model request failed; giving up');
         await append([
-          { type: 'session.error', error: { type: errorType, message: err.message, retry_status: { type: exhausted ? 'exhausted' : 'terminal' } } },
+          {
+            type: 'session.error',
+            error: {
+              type: errorType,
+              message: err.message,
+              retry_status: { type: exhausted ? 'exhausted' : 'terminal' },
+            },
+          },
           { type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' }, stop_details: null },
         ]);
         return null;
@@ -309,14 +414,32 @@ export function createRun(options: RunOptions) {
     try {
       const { summary, usage } = await summarise(options.model, buildRequest(), events, cut, signal);
       await append([
-        { type: 'span.model_request_end', model_request_start_id: start!.id, is_error: false, model_usage: usage },
+        {
+          type: 'span.model_request_end',
+          model_request_start_id: start!.id,
+          is_error: false,
+          model_usage: usage,
+        },
         { type: 'agent.thread_context_compacted', summary, compacted_through: cut },
       ]);
       logger.info({ sessionId, compactedThrough: cut }, 'context compacted');
     } catch (error) {
-      const zero = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
-      await append([{ type: 'span.model_request_end', model_request_start_id: start!.id, is_error: true, model_usage: zero }]);
-      if (!signal.aborted) logger.warn({ sessionId, err: error }, 'compaction failed; continuing with the full context');
+      const zero = {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_input_tokens: 0,
+        cache_creation_input_tokens: 0,
+      };
+      await append([
+        {
+          type: 'span.model_request_end',
+          model_request_start_id: start!.id,
+          is_error: true,
+          model_usage: zero,
+        },
+      ]);
+      if (!signal.aborted)
+        logger.warn({ sessionId, err: error }, 'compaction failed; continuing with the full context');
     }
     await sync();
   };
@@ -344,7 +467,9 @@ export function createRun(options: RunOptions) {
             return lastId;
           }
           await sync();
-          const last = events.findLast((e) => e.type !== 'session.status_running' && !e.type.startsWith('span.'));
+          const last = events.findLast(
+            (e) => e.type !== 'session.status_running' && !e.type.startsWith('span.'),
+          );
           const lastIsAnswer = last?.type === 'agent.message';
           // Input counts from the start of the request that produced that answer: a message
           // sent while the answer streamed lands before it in the log but was never seen.

@@ -4,7 +4,10 @@
  */
 import type { EventOf, SessionEvent } from '../events/schema.js';
 
-export type ToolUseEvent = EventOf<'agent.tool_use'> | EventOf<'agent.custom_tool_use'> | EventOf<'agent.mcp_tool_use'>;
+export type ToolUseEvent =
+  | EventOf<'agent.tool_use'>
+  | EventOf<'agent.custom_tool_use'>
+  | EventOf<'agent.mcp_tool_use'>;
 
 export interface OpenToolUse {
   use: ToolUseEvent;
@@ -80,7 +83,9 @@ export interface WakeAssessment {
 export function assess(events: SessionEvent[]): WakeAssessment {
   const lastIdle = lastIndexOf(events, (e) => e.type === 'session.status_idle');
   const lastRunning = lastIndexOf(events, (e) => e.type === 'session.status_running');
-  const terminated = events.some((e) => e.type === 'session.status_terminated' || e.type === 'session.deleted');
+  const terminated = events.some(
+    (e) => e.type === 'session.status_terminated' || e.type === 'session.deleted',
+  );
   let newInput = false;
   for (let i = lastIdle + 1; i < events.length; i++) {
     if (isInputEvent(events[i]!)) {

@@ -8,12 +8,22 @@ import type { Tool, Toolset } from '../tools/types.js';
 import type { SessionContext } from './types.js';
 
 /** A source of tools for a session (built-ins, MCP servers...). */
-export type ToolSource = (ctx: SessionContext) => Promise<{ tools: Tool[]; close?(): Promise<void>; errors?: SessionErrorObject[] }>;
+export type ToolSource = (
+  ctx: SessionContext,
+) => Promise<{ tools: Tool[]; close?(): Promise<void>; errors?: SessionErrorObject[] }>;
 
 export function customTools(agent: AgentConfig): Tool[] {
   return agent.tools.flatMap((t) =>
     t.type === 'custom'
-      ? [{ name: t.name, description: t.description, input_schema: t.input_schema, kind: 'custom' as const, permission: 'always_allow' as const }]
+      ? [
+          {
+            name: t.name,
+            description: t.description,
+            input_schema: t.input_schema,
+            kind: 'custom' as const,
+            permission: 'always_allow' as const,
+          },
+        ]
       : [],
   );
 }

@@ -56,7 +56,12 @@ export interface HarnessOptions {
 
 export interface SandboxHandle {
   sandbox: Sandbox;
-  operation?: { operation: 'provision' | 'reconnect' | 'recreate'; provider: string; duration_ms: number; sandbox_id?: string };
+  operation?: {
+    operation: 'provision' | 'reconnect' | 'recreate';
+    provider: string;
+    duration_ms: number;
+    sandbox_id?: string;
+  };
 }
 
 export type WakeOutcome = 'ran' | 'busy' | 'nothing' | 'missing' | 'fenced';

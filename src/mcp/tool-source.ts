@@ -32,17 +32,22 @@ function policyFor(toolset: Toolset, tool: string): { enabled: boolean; permissi
   const specific = toolset.configs?.find((c) => c.name === tool);
   const enabled = specific?.enabled ?? toolset.default_config?.enabled ?? true;
   // MCP tools are outside Threadhand's sandbox: ask by default, as the SDK's default does.
-  const permission = specific?.permission_policy?.type ?? toolset.default_config?.permission_policy?.type ?? 'always_ask';
+  const permission =
+    specific?.permission_policy?.type ?? toolset.default_config?.permission_policy?.type ?? 'always_ask';
   return { enabled, permission };
 }
 
-async function resolveHeaders(server: McpServer, options: McpToolSourceOptions): Promise<Record<string, string>> {
+async function resolveHeaders(
+  server: McpServer,
+  options: McpToolSourceOptions,
+): Promise<Record<string, string>> {
   if (server.type !== 'url' || !server.headers) return {};
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(server.headers)) {
     if (value.startsWith('vault:')) {
       const secret = await options.resolveSecret?.(value);
-      if (secret === undefined) throw new Error(`header ${name}: ${value} is not in any vault this session can use`);
+      if (secret === undefined)
+        throw new Error(`header ${name}: ${value} is not in any vault this session can use`);
       out[name] = secret;
     } else out[name] = value;
   }
@@ -58,7 +63,14 @@ async function connect(server: McpServer, options: McpToolSourceOptions): Promis
   };
   if (options.transportFor) return attempt(await options.transportFor(server, headers));
   if (server.type === 'stdio') {
-    return attempt(new StdioClientTransport({ command: server.command, args: server.args, env: { PATH: process.env.PATH ?? '', ...server.env }, stderr: 'ignore' }));
+    return attempt(
+      new StdioClientTransport({
+        command: server.command,
+        args: server.args,
+        env: { PATH: process.env.PATH ?? '', ...server.env },
+        stderr: 'ignore',
+      }),
+    );
   }
   const url = new URL(server.url);
   try {
@@ -73,13 +85,24 @@ async function connect(server: McpServer, options: McpToolSourceOptions): Promis
   }
 }
 
-type McpContent = { type: string; text?: string; data?: string; mimeType?: string; resource?: { uri?: string; text?: string } };
+type McpContent = {
+  type: string;
+  text?: string;
+  data?: string;
+  mimeType?: string;
+  resource?: { uri?: string; text?: string };
+};
 
 function toBlocks(content: McpContent[] | undefined): ToolResultContentBlock[] {
   return (content ?? []).map((c): ToolResultContentBlock => {
     if (c.type === 'text') return { type: 'text', text: c.text ?? '' };
-    if (c.type === 'image' && c.data) return { type: 'image', source: { type: 'base64', media_type: c.mimeType ?? 'image/png', data: c.data } };
-    if (c.type === 'resource') return { type: 'text', text: c.resource?.text ?? `[resource ${c.resource?.uri ?? ''}]` };
+    if (c.type === 'image' && c.data)
+      return {
+        type: 'image',
+        source: { type: 'base64', media_type: c.mimeType ?? 'image/png', data: c.data },
+      };
+    if (c.type === 'resource')
+      return { type: 'text', text: c.resource?.text ?? `[resource ${c.resource?.uri ?? ''}]` };
     return { type: 'text', text: `[${c.type} content]` };
   });
 }
@@ -94,7 +117,12 @@ export function createMcpToolSource(options: McpToolSourceOptions): ToolSource {
       toolsets.map(async (toolset) => {
         const server = ctx.agent.mcp_servers.find((s) => s.name === toolset.mcp_server_name);
         if (!server) {
-          errors.push({ type: 'mcp_connection_failed_error', mcp_server_name: toolset.mcp_server_name, message: `The agent has an mcp_toolset for "${toolset.mcp_server_name}" but no mcp_servers entry with that name.`, retry_status: { type: 'terminal' } });
+          errors.push({
+            type: 'mcp_connection_failed_error',
+            mcp_server_name: toolset.mcp_server_name,
+            message: `The agent has an mcp_toolset for "${toolset.mcp_server_name}" but no mcp_servers entry with that name.`,
+            retry_status: { type: 'terminal' },
+          });
           return;
         }
         try {
@@ -113,19 +141,41 @@ export function createMcpToolSource(options: McpToolSourceOptions): ToolSource {
               permission,
               async run(input, toolCtx): Promise<ToolResult> {
                 try {
-                  const result = await client.callTool({ name: t.name, arguments: input }, undefined, { signal: toolCtx.signal, timeout: 10 * 60_000 });
+                  const result = await client.callTool({ name: t.name, arguments: input }, undefined, {
+                    signal: toolCtx.signal,
+                    timeout: 10 * 60_000,
+                  });
                   const blocks = toBlocks(result.content as McpContent[] | undefined);
-                  return { content: blocks.length > 0 ? blocks : [{ type: 'text', text: '(no output)' }], is_error: Boolean(result.isError) };
+                  return {
+                    content: blocks.length > 0 ? blocks : [{ type: 'text', text: '(no output)' }],
+                    is_error: Boolean(result.isError),
+                  };
                 } catch (error) {
-                  return { content: [{ type: 'text', text: `MCP server ${server.name} failed: ${error instanceof Error ? error.message : String(error)}` }], is_error: true };
+                  return {
+                    content: [
+                      {
+                        type: 'text',
+                        text: `MCP server ${server.name} failed: ${error instanceof Error ? error.message : String(error)}`,
+                      },
+                    ],
+                    is_error: true,
+                  };
                 }
               },
             });
           }
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
-          options.logger.warn({ sessionId: ctx.session.id, server: server.name, err: message }, 'MCP server unavailable');
-          errors.push({ type: 'mcp_connection_failed_error', mcp_server_name: server.name, message: `Could not connect to MCP server "${server.name}": ${message}. The session continues without its tools.`, retry_status: { type: 'terminal' } });
+          options.logger.warn(
+            { sessionId: ctx.session.id, server: server.name, err: message },
+            'MCP server unavailable',
+          );
+          errors.push({
+            type: 'mcp_connection_failed_error',
+            mcp_server_name: server.name,
+            message: `Could not connect to MCP server "${server.name}": ${message}. The session continues without its tools.`,
+            retry_status: { type: 'terminal' },
+          });
         }
       }),
     );

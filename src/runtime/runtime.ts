@@ -35,13 +35,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   async function requireSession(sessionId: string): Promise<SessionRecord> {
     const session = await log.getSession(sessionId);
-    if (!session) throw new RuntimeError('not_found', `No session ${sessionId}. List sessions with \`threadhand sessions ls\`.`);
+    if (!session)
+      throw new RuntimeError(
+        'not_found',
+        `No session ${sessionId}. List sessions with \`threadhand sessions ls\`.`,
+      );
     return session;
   }
 
   async function destroyHands(sessionId: string) {
     for (const provider of options.sandboxes?.() ?? []) {
-      await provider.destroy(sessionId).catch((error: unknown) => logger.warn({ sessionId, err: error }, 'could not destroy sandbox'));
+      await provider
+        .destroy(sessionId)
+        .catch((error: unknown) => logger.warn({ sessionId, err: error }, 'could not destroy sandbox'));
     }
   }
 
@@ -60,7 +66,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const environment = await catalog.getEnvironment(envName);
       if (!environment || environment.archived_at) {
         const known = (await catalog.listEnvironments()).map((e) => e.id).join(', ');
-        throw new RuntimeError('not_found', `No environment "${envName}". Known environments: ${known || '(none)'}.`);
+        throw new RuntimeError(
+          'not_found',
+          `No environment "${envName}". Known environments: ${known || '(none)'}.`,
+        );
       }
       const metadata = { ...(opts.metadata ?? {}) };
       if (opts.binding) {
@@ -78,8 +87,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         vault_ids: opts.vault_ids ?? [],
       });
       if (opts.binding) await kv.set(threadKey(opts.binding), session.id);
-      logger.info({ sessionId: session.id, agent: agent.id, env: environment.id, thread: opts.binding?.thread }, 'session created');
-      if (opts.initialEvents && opts.initialEvents.length > 0) await runtime.send(session.id, opts.initialEvents, opts.author);
+      logger.info(
+        { sessionId: session.id, agent: agent.id, env: environment.id, thread: opts.binding?.thread },
+        'session created',
+      );
+      if (opts.initialEvents && opts.initialEvents.length > 0)
+        await runtime.send(session.id, opts.initialEvents, opts.author);
       return (await log.getSession(session.id)) ?? session;
     },
 
@@ -96,7 +109,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           throw new RuntimeError('invalid', `${path}: ${issue?.message ?? 'invalid event'}`);
         }
         const event = result.data;
-        return author && event.type !== 'user.custom_tool_result' ? ({ ...event, author } as NewEvent) : (event as NewEvent);
+        return author && event.type !== 'user.custom_tool_result'
+          ? ({ ...event, author } as NewEvent)
+          : (event as NewEvent);
       });
       const stored = await log.append(sessionId, parsed);
       if (parsed.some((e) => e.type !== 'user.interrupt')) await queue.enqueue(sessionId);
@@ -105,7 +120,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
     async terminate(sessionId) {
       const session = await requireSession(sessionId);
-      if (session.status !== 'terminated') await log.append(sessionId, [{ type: 'session.status_terminated' }]);
+      if (session.status !== 'terminated')
+        await log.append(sessionId, [{ type: 'session.status_terminated' }]);
       await destroyHands(sessionId);
     },
 
@@ -147,7 +163,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         }
         throw new RuntimeError('invalid', `Session ${sessionId} did not become idle in time.`);
       } catch (error) {
-        if (controller.signal.aborted) throw new RuntimeError('invalid', `Session ${sessionId} did not become idle in time.`);
+        if (controller.signal.aborted)
+          throw new RuntimeError('invalid', `Session ${sessionId} did not become idle in time.`);
         if (error instanceof StoreError) throw new RuntimeError('not_found', error.message);
         throw error;
       } finally {
@@ -163,7 +180,12 @@ function settled(events: { type: string }[]): boolean {
   let lastInput = -1;
   let lastStop = -1;
   events.forEach((e, i) => {
-    if (e.type === 'user.message' || e.type === 'user.tool_confirmation' || e.type === 'user.custom_tool_result') lastInput = i;
+    if (
+      e.type === 'user.message' ||
+      e.type === 'user.tool_confirmation' ||
+      e.type === 'user.custom_tool_result'
+    )
+      lastInput = i;
     if (e.type === 'session.status_idle' || e.type === 'session.status_terminated') lastStop = i;
   });
   if (events.some((e) => e.type === 'session.status_terminated')) return true;

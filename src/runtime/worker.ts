@@ -29,7 +29,12 @@ export function createWorker(options: WorkerOptions): Service & { recover(): Pro
     let count = 0;
     let cursor: string | undefined;
     do {
-      const page = await stores.log.listSessions({ statuses: ['running', 'rescheduling'], limit: 200, cursor, includeArchived: true });
+      const page = await stores.log.listSessions({
+        statuses: ['running', 'rescheduling'],
+        limit: 200,
+        cursor,
+        includeArchived: true,
+      });
       for (const session of page.data) {
         if (harness.active().includes(session.id)) continue;
         await stores.queue.enqueue(session.id);

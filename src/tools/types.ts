@@ -50,5 +50,7 @@ export interface Toolset {
 }
 
 export function textResult(text: string, isError = false): ToolResult {
-  return isError ? { content: [{ type: 'text', text }], is_error: true } : { content: [{ type: 'text', text }] };
+  return isError
+    ? { content: [{ type: 'text', text }], is_error: true }
+    : { content: [{ type: 'text', text }] };
 }

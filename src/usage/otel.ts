@@ -20,7 +20,11 @@ export interface OtelExport {
 
 /** Null when no endpoint is configured (the default). */
 export function createOtelExport(env: NodeJS.ProcessEnv, logger: Logger): OtelExport | null {
-  const base = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
+  const base =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces`
+      : undefined);
   if (!base) return null;
   const exporter = new OTLPTraceExporter({ url: base });
   const provider = new BasicTracerProvider({
@@ -38,11 +42,26 @@ export function createOtelExport(env: NodeJS.ProcessEnv, logger: Logger): OtelEx
       if (!run) return;
       const root = tracer.startSpan('threadhand.run', {
         startTime: run.startMs,
-        attributes: { 'threadhand.session_id': ctx.session.id, 'threadhand.agent': ctx.agent.name, 'threadhand.stop_reason': run.detail ?? '' },
+        attributes: {
+          'threadhand.session_id': ctx.session.id,
+          'threadhand.agent': ctx.agent.name,
+          'threadhand.stop_reason': run.detail ?? '',
+        },
       });
       const parent = trace.setSpan(context.active(), root);
       for (const s of children) {
-        const span = tracer.startSpan(`threadhand.${s.kind}`, { startTime: s.startMs, attributes: { 'threadhand.name': s.name, 'threadhand.event_id': s.id, 'threadhand.detail': s.detail ?? '' } }, parent);
+        const span = tracer.startSpan(
+          `threadhand.${s.kind}`,
+          {
+            startTime: s.startMs,
+            attributes: {
+              'threadhand.name': s.name,
+              'threadhand.event_id': s.id,
+              'threadhand.detail': s.detail ?? '',
+            },
+          },
+          parent,
+        );
         if (s.isError) span.setStatus({ code: 2 });
         span.end(s.endMs);
       }

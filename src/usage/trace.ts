@@ -36,7 +36,14 @@ export function traceSpans(events: SessionEvent[]): Span[] {
         }
         break;
       case 'span.model_request_start': {
-        const span: Span = { kind: 'model', name: 'model request', id: e.id, startMs: at, endMs: at, isError: false };
+        const span: Span = {
+          kind: 'model',
+          name: 'model request',
+          id: e.id,
+          startMs: at,
+          endMs: at,
+          isError: false,
+        };
         open.set(e.id, span);
         spans.push(span);
         break;
@@ -56,7 +63,15 @@ export function traceSpans(events: SessionEvent[]): Span[] {
       case 'agent.mcp_tool_use':
       case 'agent.custom_tool_use': {
         const name = e.type === 'agent.mcp_tool_use' ? `${e.mcp_server_name}/${e.name}` : e.name;
-        const span: Span = { kind: 'tool', name, id: e.id, startMs: at, endMs: at, isError: false, detail: summariseInput(e.input) };
+        const span: Span = {
+          kind: 'tool',
+          name,
+          id: e.id,
+          startMs: at,
+          endMs: at,
+          isError: false,
+          detail: summariseInput(e.input),
+        };
         open.set(e.id, span);
         spans.push(span);
         break;
@@ -64,7 +79,12 @@ export function traceSpans(events: SessionEvent[]): Span[] {
       case 'agent.tool_result':
       case 'agent.mcp_tool_result':
       case 'user.custom_tool_result': {
-        const useId = e.type === 'agent.tool_result' ? e.tool_use_id : e.type === 'agent.mcp_tool_result' ? e.mcp_tool_use_id : e.custom_tool_use_id;
+        const useId =
+          e.type === 'agent.tool_result'
+            ? e.tool_use_id
+            : e.type === 'agent.mcp_tool_result'
+              ? e.mcp_tool_use_id
+              : e.custom_tool_use_id;
         const span = open.get(useId);
         if (span) {
           span.endMs = at;
@@ -106,7 +126,9 @@ export function renderTrace(spans: Span[], width = 40): string {
   const lines = spans.map((s) => {
     const from = Math.floor(((s.startMs - t0) / total) * width);
     const len = Math.max(1, Math.round(((s.endMs - s.startMs) / total) * width));
-    const bar = `${' '.repeat(from)}${(s.isError ? '!' : '█').repeat(Math.min(len, width - from))}`.padEnd(width);
+    const bar = `${' '.repeat(from)}${(s.isError ? '!' : '█').repeat(Math.min(len, width - from))}`.padEnd(
+      width,
+    );
     const ms = s.endMs - s.startMs;
     const label = `${s.kind === 'run' ? '' : '  '}${s.kind.padEnd(7)} ${s.name}`.slice(0, 34).padEnd(34);
     return `${label} ${String(s.startMs - t0).padStart(7)}ms ${String(ms).padStart(7)}ms |${bar}| ${s.detail ?? ''}`;

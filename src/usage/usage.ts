@@ -13,7 +13,11 @@ export interface TokenCounts {
 }
 
 /** USD for these tokens at the model's list price; undefined when the model has no price. */
-export function costUsd(tokens: TokenCounts, model: string, prices: PriceTable = DEFAULT_PRICES): number | undefined {
+export function costUsd(
+  tokens: TokenCounts,
+  model: string,
+  prices: PriceTable = DEFAULT_PRICES,
+): number | undefined {
   const price = priceFor(prices, model);
   if (!price) return undefined;
   return (
@@ -74,7 +78,8 @@ export function computeUsage(events: SessionEvent[], model: string, prices: Pric
         break;
       case 'session.status_idle':
       case 'session.status_terminated':
-        if (runningSince !== undefined) totals.active_seconds += (Date.parse(e.processed_at) - runningSince) / 1000;
+        if (runningSince !== undefined)
+          totals.active_seconds += (Date.parse(e.processed_at) - runningSince) / 1000;
         runningSince = undefined;
         break;
       default:
@@ -94,8 +99,12 @@ export function lastTurn(events: SessionEvent[]): SessionEvent[] {
 
 /** One line for the end of a chat answer or CLI run. */
 export function formatUsage(u: UsageTotals): string {
-  const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
-  const cost = u.cost_usd === null ? 'cost unknown' : `$${u.cost_usd < 0.01 ? u.cost_usd.toFixed(4) : u.cost_usd.toFixed(2)}`;
+  const k = (n: number) =>
+    n >= 10_000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+  const cost =
+    u.cost_usd === null
+      ? 'cost unknown'
+      : `$${u.cost_usd < 0.01 ? u.cost_usd.toFixed(4) : u.cost_usd.toFixed(2)}`;
   const cache = u.cache_read_input_tokens > 0 ? `, ${k(u.cache_read_input_tokens)} cached` : '';
   return `${k(u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens)} in${cache}, ${k(u.output_tokens)} out · ${u.tool_calls} tool call${u.tool_calls === 1 ? '' : 's'} · ${cost}`;
 }

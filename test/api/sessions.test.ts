@@ -274,10 +274,24 @@ describe('events', () => {
 describe('session cost', () => {
   it('prices usage from the price table: usage.list_cost in cents and the exact USD', async () => {
     h = await startApi({
-      script: [{ content: [{ type: 'text', text: 'priced' }], usage: { input_tokens: 1_000_000, output_tokens: 100_000, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } }],
+      script: [
+        {
+          content: [{ type: 'text', text: 'priced' }],
+          usage: {
+            input_tokens: 1_000_000,
+            output_tokens: 100_000,
+            cache_read_input_tokens: 0,
+            cache_creation_input_tokens: 0,
+          },
+        },
+      ],
     });
     const agent = await h.client.beta.agents.create({ name: 'priced', model: 'claude-sonnet-4-6' });
-    const session = await h.client.beta.sessions.create({ agent: agent.id, environment_id: 'default', initial_events: [say('hi')] });
+    const session = await h.client.beta.sessions.create({
+      agent: agent.id,
+      environment_id: 'default',
+      initial_events: [say('hi')],
+    });
     let done = await h.client.beta.sessions.retrieve(session.id);
     for (let i = 0; i < 200 && (done.status !== 'idle' || !done.usage.output_tokens); i++) {
       await new Promise((r) => setTimeout(r, 25));

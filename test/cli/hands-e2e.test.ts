@@ -14,8 +14,18 @@ beforeEach(async () => {
   fake = await startFakeAnthropic({ apiKey: 'sk-test' });
   ws = await createWorkspace();
   // The shipped default agent: full toolset, always_allow.
-  await writeFile(join(ws.agentsDir, 'coder.yaml'), readFileSync(join(process.cwd(), 'agents', 'default.yaml'), 'utf8').replace(/^name: .*$/m, 'name: coder'));
-  env = { ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, THREADHAND_AGENTS_DIR: ws.agentsDir, THREADHAND_DATA_DIR: ws.dataDir, PATH: process.env.PATH, HOME: process.env.HOME };
+  await writeFile(
+    join(ws.agentsDir, 'coder.yaml'),
+    readFileSync(join(process.cwd(), 'agents', 'default.yaml'), 'utf8').replace(/^name: .*$/m, 'name: coder'),
+  );
+  env = {
+    ANTHROPIC_API_KEY: 'sk-test',
+    ANTHROPIC_BASE_URL: fake.url,
+    THREADHAND_AGENTS_DIR: ws.agentsDir,
+    THREADHAND_DATA_DIR: ws.dataDir,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+  };
 });
 afterEach(async () => {
   await fake.close();
@@ -24,22 +34,36 @@ afterEach(async () => {
 
 /** The text of the newest tool_result the model was sent. */
 const lastToolResult = (f: FakeAnthropic) => {
-  const messages = f.requests.at(-1)?.body.messages as { content: { type: string; content?: { text: string }[] }[] }[];
-  const results = messages.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).filter((b) => b.type === 'tool_result');
+  const messages = f.requests.at(-1)?.body.messages as {
+    content: { type: string; content?: { text: string }[] }[];
+  }[];
+  const results = messages
+    .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+    .filter((b) => b.type === 'tool_result');
   return JSON.stringify(results.at(-1)?.content ?? []);
 };
 
 describe('threadhand run with the real local sandbox (default wiring)', () => {
   it('writes hello.py and runs it; a later send in the same session sees the file', async () => {
     fake.setScript([
-      { content: [{ type: 'tool_use', name: 'write', input: { file_path: '/workspace/hello.py', content: 'print(6 * 7)\n' } }] },
+      {
+        content: [
+          {
+            type: 'tool_use',
+            name: 'write',
+            input: { file_path: '/workspace/hello.py', content: 'print(6 * 7)\n' },
+          },
+        ],
+      },
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'python3 hello.py' } }] },
       { content: [{ type: 'text', text: 'hello.py prints 42.' }] },
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'ls /workspace && cat hello.py' } }] },
       { content: [{ type: 'text', text: 'The file is still there.' }] },
     ]);
     const run = createTestIo(env);
-    expect(await runCli(['run', '--agent', 'coder', 'create hello.py that prints 42 and run it'], run.io)).toBe(0);
+    expect(
+      await runCli(['run', '--agent', 'coder', 'create hello.py that prints 42 and run it'], run.io),
+    ).toBe(0);
     expect(run.out()).toContain('hello.py prints 42.');
     expect(lastToolResult(fake)).toContain('42');
     const sessionId = /session (sesn_\S+)/.exec(run.out())?.[1] ?? '';
@@ -56,7 +80,17 @@ describe('threadhand run with the real local sandbox (default wiring)', () => {
   it('an unrestricted sandbox cannot reach services on the host loopback (Threadhand API, the model fake)', async () => {
     const port = new URL(fake.url).port;
     fake.setScript([
-      { content: [{ type: 'tool_use', name: 'bash', input: { command: `curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:${port}/v1/messages; echo " exit=$?"` } }] },
+      {
+        content: [
+          {
+            type: 'tool_use',
+            name: 'bash',
+            input: {
+              command: `curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:${port}/v1/messages; echo " exit=$?"`,
+            },
+          },
+        ],
+      },
       { content: [{ type: 'text', text: 'checked' }] },
     ]);
     const run = createTestIo(env);

@@ -35,7 +35,9 @@ export function createTestIo(
   };
   const untilSignal = () => {
     const early = pending.shift();
-    return early !== undefined ? Promise.resolve(early) : new Promise<string>((resolve) => waiters.push(resolve));
+    return early !== undefined
+      ? Promise.resolve(early)
+      : new Promise<string>((resolve) => waiters.push(resolve));
   };
   const io: CliIo = {
     stdout: { write: (s: string) => (out += s), isTTY: options.tty ?? false },

@@ -10,14 +10,25 @@ let env: NodeJS.ProcessEnv;
 beforeEach(async () => {
   fake = await startFakeAnthropic({ apiKey: 'sk-test' });
   ws = await createWorkspace();
-  env = { ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, THREADHAND_AGENTS_DIR: ws.agentsDir, THREADHAND_DATA_DIR: ws.dataDir, PATH: process.env.PATH };
+  env = {
+    ANTHROPIC_API_KEY: 'sk-test',
+    ANTHROPIC_BASE_URL: fake.url,
+    THREADHAND_AGENTS_DIR: ws.agentsDir,
+    THREADHAND_DATA_DIR: ws.dataDir,
+    PATH: process.env.PATH,
+  };
 });
 afterEach(async () => {
   await fake.close();
   await ws.cleanup();
 });
 
-const usage = { input_tokens: 1000, output_tokens: 50, cache_read_input_tokens: 4000, cache_creation_input_tokens: 0 };
+const usage = {
+  input_tokens: 1000,
+  output_tokens: 50,
+  cache_read_input_tokens: 4000,
+  cache_creation_input_tokens: 0,
+};
 
 describe('sessions trace and budget', () => {
   it('trace prints the run, each model request and the tool call in order, with usage', async () => {
@@ -29,7 +40,12 @@ describe('sessions trace and budget', () => {
     await runCli(['run', 'weather in Oslo?'], run.io);
     const sessionId = /session (sesn_\S+)/.exec(run.out())?.[1] ?? '';
     const pending = /threadhand sessions respond (sesn_\S+) (sevt_\S+) --result/.exec(run.err());
-    expect(await runCli(['sessions', 'respond', sessionId, pending?.[2] ?? '', '--result', 'minus five'], createTestIo(env).io)).toBe(0);
+    expect(
+      await runCli(
+        ['sessions', 'respond', sessionId, pending?.[2] ?? '', '--result', 'minus five'],
+        createTestIo(env).io,
+      ),
+    ).toBe(0);
 
     const t = createTestIo(env);
     expect(await runCli(['sessions', 'trace', sessionId], t.io)).toBe(0);

@@ -3,7 +3,9 @@ import type { SessionEvent } from '../../src/events/schema.js';
 import { type Tool, textResult } from '../../src/tools/types.js';
 import { startTestThreadhand, type TestThreadhand, text, until } from '../helpers/threadhand.js';
 
-type AnyRequest = { body: { messages: { role: string; content: unknown }[]; system?: unknown; tools?: unknown[] } };
+type AnyRequest = {
+  body: { messages: { role: string; content: unknown }[]; system?: unknown; tools?: unknown[] };
+};
 
 let t: TestThreadhand | undefined;
 afterEach(async () => {
@@ -54,7 +56,10 @@ describe('harness', () => {
     const calls: string[] = [];
     t = await startTestThreadhand({
       extraTools: [echo(calls)],
-      script: [{ content: [{ type: 'tool_use', name: 'echo', input: { text: 'hi' } }] }, { content: [{ type: 'text', text: 'All done.' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'echo', input: { text: 'hi' } }] },
+        { content: [{ type: 'text', text: 'All done.' }] },
+      ],
     });
     const session = await t.th.runtime.createSession({ initialEvents: [text('say hi')] });
     await t.th.runtime.waitForIdle(session.id, { timeoutMs: 10_000 });
@@ -90,7 +95,10 @@ describe('harness', () => {
     const { tool, state } = gate('always_ask');
     t = await startTestThreadhand({
       extraTools: [tool],
-      script: [{ content: [{ type: 'tool_use', name: 'gate', input: {} }] }, { content: [{ type: 'text', text: 'Finished.' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'gate', input: {} }] },
+        { content: [{ type: 'text', text: 'Finished.' }] },
+      ],
     });
     const s = await t.th.runtime.createSession({ initialEvents: [text('open the gate')] });
     await t.th.runtime.waitForIdle(s.id);
@@ -106,20 +114,28 @@ describe('harness', () => {
     await t.th.runtime.waitForIdle(s.id);
     events = await t.events(s.id);
     expect(state.runs).toBe(1);
-    expect(events.find((e) => e.type === 'agent.tool_result')).toMatchObject({ tool_use_id: use.id, is_error: false });
+    expect(events.find((e) => e.type === 'agent.tool_result')).toMatchObject({
+      tool_use_id: use.id,
+      is_error: false,
+    });
     expect(lastIdle(events)).toMatchObject({ stop_reason: { type: 'end_turn' } });
   });
 
-  it('a denial reaches the model with the user\'s reason, and the tool never runs', async () => {
+  it("a denial reaches the model with the user's reason, and the tool never runs", async () => {
     const { tool, state } = gate('always_ask');
     t = await startTestThreadhand({
       extraTools: [tool],
-      script: [{ content: [{ type: 'tool_use', name: 'gate', input: {} }] }, { content: [{ type: 'text', text: 'OK, I will not.' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'gate', input: {} }] },
+        { content: [{ type: 'text', text: 'OK, I will not.' }] },
+      ],
     });
     const s = await t.th.runtime.createSession({ initialEvents: [text('open the gate')] });
     await t.th.runtime.waitForIdle(s.id);
     const use = (await t.events(s.id)).find((e) => e.type === 'agent.tool_use')!;
-    await t.th.runtime.send(s.id, [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'deny', deny_message: 'not on prod' }]);
+    await t.th.runtime.send(s.id, [
+      { type: 'user.tool_confirmation', tool_use_id: use.id, result: 'deny', deny_message: 'not on prod' },
+    ]);
     await t.th.runtime.waitForIdle(s.id);
     expect(state.runs).toBe(0);
     const last = t.fake.requests.at(-1) as AnyRequest;
@@ -127,16 +143,26 @@ describe('harness', () => {
     expect(requestText(last)).toContain('"is_error":true');
   });
 
-  it('custom tools wait for the client\'s result', async () => {
+  it("custom tools wait for the client's result", async () => {
     t = await startTestThreadhand({
       agents: [
         {
           name: 'test',
           model: 'claude-test',
-          tools: [{ type: 'custom', name: 'lookup_order', description: 'Looks up an order.', input_schema: { type: 'object', properties: { id: { type: 'string' } } } }],
+          tools: [
+            {
+              type: 'custom',
+              name: 'lookup_order',
+              description: 'Looks up an order.',
+              input_schema: { type: 'object', properties: { id: { type: 'string' } } },
+            },
+          ],
         },
       ],
-      script: [{ content: [{ type: 'tool_use', name: 'lookup_order', input: { id: '1234' } }] }, { content: [{ type: 'text', text: 'It shipped.' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'lookup_order', input: { id: '1234' } }] },
+        { content: [{ type: 'text', text: 'It shipped.' }] },
+      ],
     });
     const s = await t.th.runtime.createSession({ initialEvents: [text('where is order 1234?')] });
     await t.th.runtime.waitForIdle(s.id);
@@ -144,7 +170,13 @@ describe('harness', () => {
     const use = events.find((e) => e.type === 'agent.custom_tool_use')!;
     expect(use).toMatchObject({ name: 'lookup_order', input: { id: '1234' } });
     expect(lastIdle(events)).toMatchObject({ stop_reason: { type: 'requires_action', event_ids: [use.id] } });
-    await t.th.runtime.send(s.id, [{ type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: [{ type: 'text', text: 'status: shipped' }] }]);
+    await t.th.runtime.send(s.id, [
+      {
+        type: 'user.custom_tool_result',
+        custom_tool_use_id: use.id,
+        content: [{ type: 'text', text: 'status: shipped' }],
+      },
+    ]);
     await t.th.runtime.waitForIdle(s.id);
     events = await t.events(s.id);
     expect(lastIdle(events)).toMatchObject({ stop_reason: { type: 'end_turn' } });
@@ -155,7 +187,10 @@ describe('harness', () => {
     const { tool, state } = gate();
     t = await startTestThreadhand({
       extraTools: [tool],
-      script: [{ content: [{ type: 'tool_use', name: 'gate', input: {} }] }, { content: [{ type: 'text', text: 'Done, in French.' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'gate', input: {} }] },
+        { content: [{ type: 'text', text: 'Done, in French.' }] },
+      ],
     });
     const s = await t.th.runtime.createSession({ initialEvents: [text('do the thing')] });
     await until(() => state.started, 5000, 'tool start');
@@ -171,7 +206,10 @@ describe('harness', () => {
 
   it('an interrupt stops a running tool within a second', async () => {
     const { tool, state } = gate();
-    t = await startTestThreadhand({ extraTools: [tool], script: [{ content: [{ type: 'tool_use', name: 'gate', input: {} }] }] });
+    t = await startTestThreadhand({
+      extraTools: [tool],
+      script: [{ content: [{ type: 'tool_use', name: 'gate', input: {} }] }],
+    });
     const s = await t.th.runtime.createSession({ initialEvents: [text('wait forever')] });
     await until(() => state.started, 5000, 'tool start');
     const sent = Date.now();
@@ -196,7 +234,11 @@ describe('harness', () => {
     await until(async () => lastIdle(await t!.events(s.id)), 5000, 'idle');
     expect(Date.now() - sent).toBeLessThan(1000);
     const message = (await t.events(s.id)).find((e) => e.type === 'agent.message');
-    expect(message?.type === 'agent.message' && message.content[0]?.type === 'text' && message.content[0].text.startsWith('word')).toBe(true);
+    expect(
+      message?.type === 'agent.message' &&
+        message.content[0]?.type === 'text' &&
+        message.content[0].text.startsWith('word'),
+    ).toBe(true);
   });
 
   it('retries overloaded and rate-limited answers, honouring retry-after', async () => {
@@ -211,7 +253,9 @@ describe('harness', () => {
     await t.th.runtime.waitForIdle(s.id);
     const events = await t.events(s.id);
     const errors = events.filter((e) => e.type === 'session.error');
-    expect(errors.map((e) => e.type === 'session.error' && [e.error.type, e.error.retry_status.type])).toEqual([
+    expect(
+      errors.map((e) => e.type === 'session.error' && [e.error.type, e.error.retry_status.type]),
+    ).toEqual([
       ['model_overloaded_error', 'retrying'],
       ['model_rate_limited_error', 'retrying'],
     ]);
@@ -222,7 +266,10 @@ describe('harness', () => {
 
   it('gives up after the retries and goes idle with retries_exhausted', async () => {
     const fail = { error: { status: 500, type: 'api_error', message: 'Internal' } };
-    t = await startTestThreadhand({ script: [fail, fail, fail], harness: { maxRetries: 2, retryBaseMs: 10 } });
+    t = await startTestThreadhand({
+      script: [fail, fail, fail],
+      harness: { maxRetries: 2, retryBaseMs: 10 },
+    });
     const s = await t.th.runtime.createSession({ initialEvents: [text('hello')] });
     await t.th.runtime.waitForIdle(s.id);
     const events = await t.events(s.id);
@@ -235,12 +282,19 @@ describe('harness', () => {
   it('puts cache breakpoints on tools, system and the newest turn', async () => {
     t = await startTestThreadhand({
       extraTools: [echo()],
-      script: [{ content: [{ type: 'tool_use', name: 'echo', input: { text: 'x' } }] }, { content: [{ type: 'text', text: 'ok' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'echo', input: { text: 'x' } }] },
+        { content: [{ type: 'text', text: 'ok' }] },
+      ],
     });
     const s = await t.th.runtime.createSession({ initialEvents: [text('go')] });
     await t.th.runtime.waitForIdle(s.id);
     for (const r of t.fake.requests as AnyRequest[]) {
-      const body = r.body as { system: { cache_control?: unknown }[]; tools: { cache_control?: unknown }[]; messages: { content: { cache_control?: unknown }[] }[] };
+      const body = r.body as {
+        system: { cache_control?: unknown }[];
+        tools: { cache_control?: unknown }[];
+        messages: { content: { cache_control?: unknown }[] }[];
+      };
       expect(body.system.at(-1)?.cache_control).toEqual({ type: 'ephemeral' });
       expect(body.tools.at(-1)?.cache_control).toEqual({ type: 'ephemeral' });
       expect(body.messages.at(-1)?.content.at(-1)?.cache_control).toEqual({ type: 'ephemeral' });
@@ -254,7 +308,10 @@ describe('harness', () => {
     const { tool, state } = gate();
     t = await startTestThreadhand({
       extraTools: [tool],
-      script: [{ content: [{ type: 'tool_use', name: 'gate', input: {} }] }, { content: [{ type: 'text', text: 'Recovered.' }] }],
+      script: [
+        { content: [{ type: 'tool_use', name: 'gate', input: {} }] },
+        { content: [{ type: 'text', text: 'Recovered.' }] },
+      ],
     });
     const s = await t.th.runtime.createSession({ initialEvents: [text('go')] });
     await until(() => state.started, 5000, 'tool start');
@@ -282,12 +339,30 @@ describe('harness', () => {
 
   it('records usage per model request', async () => {
     t = await startTestThreadhand({
-      script: [{ content: [{ type: 'text', text: 'hi' }], usage: { input_tokens: 120, output_tokens: 7, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 } }],
+      script: [
+        {
+          content: [{ type: 'text', text: 'hi' }],
+          usage: {
+            input_tokens: 120,
+            output_tokens: 7,
+            cache_read_input_tokens: 100,
+            cache_creation_input_tokens: 20,
+          },
+        },
+      ],
     });
     const s = await t.th.runtime.createSession({ initialEvents: [text('hello')] });
     await t.th.runtime.waitForIdle(s.id);
     const end = (await t.events(s.id)).find((e) => e.type === 'span.model_request_end');
-    expect(end).toMatchObject({ is_error: false, model_usage: { input_tokens: 120, output_tokens: 7, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 } });
+    expect(end).toMatchObject({
+      is_error: false,
+      model_usage: {
+        input_tokens: 120,
+        output_tokens: 7,
+        cache_read_input_tokens: 100,
+        cache_creation_input_tokens: 20,
+      },
+    });
   });
 });
 
@@ -302,7 +377,13 @@ describe('harness steering while text streams', () => {
     const s = await t.th.runtime.createSession({ initialEvents: [text('first question')] });
     await until(() => t!.fake.requests.length > 0, 5000, 'model request');
     await t.th.runtime.send(s.id, [text('and a follow-up')]);
-    await until(async () => (await t!.events(s.id)).filter((e) => e.type === 'agent.message').length >= 2 && lastIdle(await t!.events(s.id)), 10_000, 'second answer');
+    await until(
+      async () =>
+        (await t!.events(s.id)).filter((e) => e.type === 'agent.message').length >= 2 &&
+        lastIdle(await t!.events(s.id)),
+      10_000,
+      'second answer',
+    );
     expect(t.fake.requests).toHaveLength(2);
     expect(requestText(t.fake.requests[1] as AnyRequest)).toContain('and a follow-up');
   });

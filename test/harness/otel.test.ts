@@ -26,20 +26,46 @@ describe('OpenTelemetry export', () => {
     const port = (collector.address() as { port: number }).port;
     t = await startTestThreadhand({
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` },
-      extraTools: [{ name: 'echo', description: 'Echo.', input_schema: { type: 'object' }, kind: 'test', permission: 'always_allow', run: async () => textResult('echoed') }],
-      script: [{ content: [{ type: 'tool_use', name: 'echo', input: {} }] }, { content: [{ type: 'text', text: 'done' }] }],
+      extraTools: [
+        {
+          name: 'echo',
+          description: 'Echo.',
+          input_schema: { type: 'object' },
+          kind: 'test',
+          permission: 'always_allow',
+          run: async () => textResult('echoed'),
+        },
+      ],
+      script: [
+        { content: [{ type: 'tool_use', name: 'echo', input: {} }] },
+        { content: [{ type: 'text', text: 'done' }] },
+      ],
     });
     const s = await t.th.runtime.createSession({ initialEvents: [text('go')] });
     await t.th.runtime.waitForIdle(s.id);
     await until(() => bodies.some((b) => b.body.includes('threadhand.run')), 10_000, 'the run span');
-    type OtlpSpan = { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes: { key: string; value: { stringValue?: string } }[] };
+    type OtlpSpan = {
+      traceId: string;
+      spanId: string;
+      parentSpanId?: string;
+      name: string;
+      attributes: { key: string; value: { stringValue?: string } }[];
+    };
     const spans: OtlpSpan[] = bodies
       .filter((b) => b.path === '/v1/traces' && b.type.includes('json'))
-      .flatMap((b) => (JSON.parse(b.body) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] }).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((x) => x.spans)));
+      .flatMap((b) =>
+        (
+          JSON.parse(b.body) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] }
+        ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((x) => x.spans)),
+      );
     const root = spans.find((x) => x.name === 'threadhand.run')!;
     expect(root.attributes.find((a) => a.key === 'threadhand.session_id')?.value.stringValue).toBe(s.id);
     const children = spans.filter((x) => x.parentSpanId === root.spanId);
-    expect(children.map((x) => x.name).sort()).toEqual(['threadhand.model', 'threadhand.model', 'threadhand.tool']);
+    expect(children.map((x) => x.name).sort()).toEqual([
+      'threadhand.model',
+      'threadhand.model',
+      'threadhand.tool',
+    ]);
     expect(children.every((x) => x.traceId === root.traceId)).toBe(true);
     expect(JSON.stringify(children)).toContain('echo');
   });

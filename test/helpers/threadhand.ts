@@ -5,12 +5,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentConfig, type AgentConfigInput, EnvironmentConfig, type EnvironmentConfigInput } from '../../src/config/schema.js';
+import {
+  AgentConfig,
+  type AgentConfigInput,
+  EnvironmentConfig,
+  type EnvironmentConfigInput,
+} from '../../src/config/schema.js';
 import type { SessionEvent } from '../../src/events/schema.js';
-import type { Catalog } from '../../src/runtime/types.js';
 import { createModelClient } from '../../src/harness/model/client.js';
 import { silentLogger } from '../../src/logging.js';
 import { createThreadhand, type Threadhand, type ThreadhandOptions } from '../../src/main.js';
+import type { Catalog } from '../../src/runtime/types.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import { type FakeScript, startFakeAnthropic } from '../fakes/anthropic/server.js';
 
@@ -36,7 +41,9 @@ export async function startTestThreadhand(
   const fake = await startFakeAnthropic({ script: options.script ?? [], apiKey: TEST_API_KEY });
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'threadhand-test-'));
   const stores = options.stores ?? createSqliteStores({ dir });
-  const agents = (options.agents ?? [{ name: 'test', model: 'claude-test' }]).map((a) => AgentConfig.parse(a));
+  const agents = (options.agents ?? [{ name: 'test', model: 'claude-test' }]).map((a) =>
+    AgentConfig.parse(a),
+  );
   const environments = (options.environments ?? [{ name: 'default' }]).map((e) => EnvironmentConfig.parse(e));
   const catalog = options.catalog ?? staticCatalog(agents, environments);
   const th = await createThreadhand({
@@ -68,7 +75,11 @@ export async function startTestThreadhand(
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
-export async function until<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -78,17 +89,41 @@ export async function until<T>(check: () => Promise<T | undefined | false> | T |
   }
 }
 
-export const text = (t: string) => ({ type: 'user.message' as const, content: [{ type: 'text' as const, text: t }] });
+export const text = (t: string) => ({
+  type: 'user.message' as const,
+  content: [{ type: 'text' as const, text: t }],
+});
 
 /** A catalog over fixed configs (the YAML catalog without files). */
 export function staticCatalog(agents: AgentConfig[], environments: EnvironmentConfig[]): Catalog {
   const at = new Date(0).toISOString();
-  const agent = (config: AgentConfig) => ({ id: config.name, version: 1, source: 'yaml' as const, config, created_at: at, updated_at: at, archived_at: null });
-  const env = (config: EnvironmentConfig) => ({ id: config.name, source: 'yaml' as const, config, created_at: at, updated_at: at, archived_at: null });
+  const agent = (config: AgentConfig) => ({
+    id: config.name,
+    version: 1,
+    source: 'yaml' as const,
+    config,
+    created_at: at,
+    updated_at: at,
+    archived_at: null,
+  });
+  const env = (config: EnvironmentConfig) => ({
+    id: config.name,
+    source: 'yaml' as const,
+    config,
+    created_at: at,
+    updated_at: at,
+    archived_at: null,
+  });
   return {
-    getAgent: async (id) => { const c = agents.find((a) => a.name === id); return c ? agent(c) : undefined; },
+    getAgent: async (id) => {
+      const c = agents.find((a) => a.name === id);
+      return c ? agent(c) : undefined;
+    },
     listAgents: async () => agents.map(agent),
-    getEnvironment: async (id) => { const c = environments.find((e) => e.name === id); return c ? env(c) : undefined; },
+    getEnvironment: async (id) => {
+      const c = environments.find((e) => e.name === id);
+      return c ? env(c) : undefined;
+    },
     listEnvironments: async () => environments.map(env),
     defaultAgent: () => agents[0]?.name ?? 'default',
     defaultEnvironment: () => environments[0]?.name ?? 'default',

@@ -24,7 +24,11 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('-a, --agent <name>', 'agent name or id (default: the catalog default, usually "default")')
     .option('-e, --env <name>', 'environment name or id (default: "default")')
     .option('--title <title>', 'session title (default: the start of the task)')
-    .option('--vault <name>', 'vault whose secrets the session gets (repeatable; default: the vault named "default")', (v: string, all: string[] = []) => [...all, v])
+    .option(
+      '--vault <name>',
+      'vault whose secrets the session gets (repeatable; default: the vault named "default")',
+      (v: string, all: string[] = []) => [...all, v],
+    )
     .option('--json', 'print every stored event as one JSON line instead of rendering')
     .addHelpText(
       'after',
@@ -55,7 +59,11 @@ Examples:
           for (const name of opts.vault ?? []) {
             const live = (await th.vaults.listVaults()).filter((v) => !v.archived_at);
             const vault = live.find((v) => v.display_name === name) ?? live.find((v) => v.id === name);
-            if (!vault) throw new CliError(`No vault named ${name}: create it with threadhand vault create ${name}`, EXIT.config);
+            if (!vault)
+              throw new CliError(
+                `No vault named ${name}: create it with threadhand vault create ${name}`,
+                EXIT.config,
+              );
             vaultIds.push(vault.id);
           }
           session = await th.runtime.createSession({

@@ -27,15 +27,21 @@ export function registerSessionTrace(sessions: Command, io: CliIo): void {
           return;
         }
         const usage = computeUsage(events, (await modelOf(th, session)) ?? '', th.prices);
-        io.stdout.write(`${renderTrace(spans, io.stdout.isTTY ? 40 : 30)}\n\n${formatUsage(usage)} · ${usage.active_seconds}s active\n`);
+        io.stdout.write(
+          `${renderTrace(spans, io.stdout.isTTY ? 40 : 30)}\n\n${formatUsage(usage)} · ${usage.active_seconds}s active\n`,
+        );
       });
     });
 
   const budget = sessions
     .command('budget')
-    .description('Show or change a session\'s budget (limits on tokens, cost, tool calls, wall time)')
+    .description("Show or change a session's budget (limits on tokens, cost, tool calls, wall time)")
     .argument('<id>', 'session id (sesn_...)');
-  for (const limit of LIMITS) budget.option(`--${limit.replaceAll('_', '-')} <n>`, `set ${limit} ("none" removes the session's override)`);
+  for (const limit of LIMITS)
+    budget.option(
+      `--${limit.replaceAll('_', '-')} <n>`,
+      `set ${limit} ("none" removes the session's override)`,
+    );
   budget.action(async (id: string, opts: Record<string, string | undefined>, command: Command) => {
     await withThreadhand(io, globalsOf(command), { role: 'front' }, async (th) => {
       const session = await requireSession(th, id);
@@ -45,7 +51,10 @@ export function registerSessionTrace(sessions: Command, io: CliIo): void {
         const raw = opts[limit.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())];
         if (raw === undefined) continue;
         if (raw !== 'none' && !(Number(raw) > 0)) {
-          throw new CliError(`--${limit.replaceAll('_', '-')} must be a positive number or "none".`, EXIT.config);
+          throw new CliError(
+            `--${limit.replaceAll('_', '-')} must be a positive number or "none".`,
+            EXIT.config,
+          );
         }
         if (raw === 'none') delete metadata[BUDGET_METADATA_PREFIX + limit];
         else metadata[BUDGET_METADATA_PREFIX + limit] = raw;
@@ -53,7 +62,9 @@ export function registerSessionTrace(sessions: Command, io: CliIo): void {
       }
       if (changed) await th.stores.log.updateSession(id, { metadata });
       const lines = LIMITS.map((l) => `${l}: ${metadata[BUDGET_METADATA_PREFIX + l] ?? '(agent default)'}`);
-      io.stdout.write(`${lines.join('\n')}\n${changed ? `Updated. Send a message to continue: threadhand sessions send ${id} "continue"\n` : ''}`);
+      io.stdout.write(
+        `${lines.join('\n')}\n${changed ? `Updated. Send a message to continue: threadhand sessions send ${id} "continue"\n` : ''}`,
+      );
     });
   });
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { parseEnv } from '../../config/env.js';
 import { createLogger } from '../../logging.js';
-import { checkRoleStorage } from '../../runtime/roles.js';
 import type { Role, Threadhand } from '../../main.js';
+import { checkRoleStorage } from '../../runtime/roles.js';
 import { agentsDirOf, asCliError, dataDirOf, type GlobalOptions } from '../context.js';
 import { CliError, type CliIo, EXIT } from '../io.js';
 
@@ -87,7 +87,10 @@ enable the chat front doors. Stops cleanly on Ctrl-C or SIGTERM.`,
         'threadhand started',
       );
       const signal = await io.untilSignal();
-      logger.info({ signal, hint: 'running turns get a grace period; signal again to exit at once' }, 'stopping');
+      logger.info(
+        { signal, hint: 'running turns get a grace period; signal again to exit at once' },
+        'stopping',
+      );
       // A second signal while stopping exits at once; the log stays consistent (runs resume).
       const again = io.untilSignal().then(() => 'again' as const);
       const outcome = await Promise.race([th.stop().then(() => 'stopped' as const), again]);

@@ -77,7 +77,12 @@ export class ModelError extends Error {
     this.name = 'ModelError';
   }
   get retryable(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'overloaded' || this.kind === 'server' || this.kind === 'connection';
+    return (
+      this.kind === 'rate_limited' ||
+      this.kind === 'overloaded' ||
+      this.kind === 'server' ||
+      this.kind === 'connection'
+    );
   }
 }
 
@@ -137,10 +142,18 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
             case 'content_block_start': {
               const b = event.content_block;
               if (b.type === 'text') blocks[event.index] = { type: 'text', text: b.text ?? '' };
-              else if (b.type === 'thinking') blocks[event.index] = { type: 'thinking', thinking: '', signature: '' };
-              else if (b.type === 'redacted_thinking') blocks[event.index] = { type: 'redacted_thinking', data: b.data };
+              else if (b.type === 'thinking')
+                blocks[event.index] = { type: 'thinking', thinking: '', signature: '' };
+              else if (b.type === 'redacted_thinking')
+                blocks[event.index] = { type: 'redacted_thinking', data: b.data };
               else if (b.type === 'tool_use')
-                blocks[event.index] = { type: 'tool_use', id: b.id, name: b.name, input: {}, partialJson: '' };
+                blocks[event.index] = {
+                  type: 'tool_use',
+                  id: b.id,
+                  name: b.name,
+                  input: {},
+                  partialJson: '',
+                };
               break;
             }
             case 'content_block_delta': {
@@ -192,7 +205,9 @@ function parseToolInput(json: string): Record<string, unknown> {
   if (json.trim() === '') return {};
   try {
     const value: unknown = JSON.parse(json);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }
@@ -208,7 +223,8 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
 
 function translateError(error: unknown, partial: ModelContentBlock[]): ModelError {
   if (error instanceof ModelError) return error;
-  if (error instanceof Anthropic.APIUserAbortError) return new ModelError('aborted', 'aborted', undefined, undefined, partial);
+  if (error instanceof Anthropic.APIUserAbortError)
+    return new ModelError('aborted', 'aborted', undefined, undefined, partial);
   if (error instanceof Anthropic.APIConnectionError) {
     return new ModelError('connection', `could not reach the model API: ${error.message}`);
   }
@@ -219,8 +235,10 @@ function translateError(error: unknown, partial: ModelContentBlock[]): ModelErro
     const type = body?.error?.type;
     const message = body?.error?.message ?? error.message;
     const after = retryAfterMs(error.headers);
-    if (status === 429 || type === 'rate_limit_error') return new ModelError('rate_limited', message, status, after);
-    if (status === 529 || type === 'overloaded_error') return new ModelError('overloaded', message, status, after);
+    if (status === 429 || type === 'rate_limit_error')
+      return new ModelError('rate_limited', message, status, after);
+    if (status === 529 || type === 'overloaded_error')
+      return new ModelError('overloaded', message, status, after);
     if ((status !== undefined && status >= 500) || type === 'api_error') {
       return new ModelError('server', message, status, after);
     }
