@@ -50,7 +50,12 @@ describe('slack: approvals', () => {
       5000,
       'the buttons to go',
     );
-    expect(h!.slack.visibleText(h!.slack.messages.find((m) => m.ts === card.ts)!)).toContain('done');
+    // The card is redrawn by the next render pass, which may land just after the answer text.
+    await until(
+      () => h!.slack.visibleText(h!.slack.messages.find((m) => m.ts === card.ts)!).includes('done'),
+      5000,
+      'the approved card to show done',
+    );
   });
 
   it('the Approve button approves; a second click does nothing more', async () => {
