@@ -119,17 +119,24 @@ export function createThreadRenderer(options: ThreadRendererOptions): ThreadRend
   async function drawTool(tool: ToolItem): Promise<void> {
     const key = `tool:${tool.key}`;
     const record = (await records.get(key)) as ToolRecord | undefined;
-    // The view keeps changing while we await Discord: record what was actually sent.
-    const revision = tool.revision;
-    if (record?.revision === revision) return;
-    const body = toolCard(sessionId, tool);
-    if (!record) {
-      const id = await call(() => io.post(channelId, body));
-      await records.set(key, { id, revision } satisfies ToolRecord);
-      await messages.set(id, { sessionId, toolUseId: tool.toolUseId });
-    } else {
-      await call(() => io.edit(channelId, record.id, body));
-      await records.set(key, { id: record.id, revision } satisfies ToolRecord);
+    if (record?.revision === tool.revision) return;
+    // The view keeps changing while we await Discord: record what was actually sent, and when
+    // the status moved on meanwhile (done, failed), edit again before drawing what follows.
+    let id = record?.id;
+    for (let drawn: string | undefined; drawn !== tool.status; ) {
+      const revision = tool.revision;
+      drawn = tool.status;
+      const body = toolCard(sessionId, tool);
+      if (id === undefined) {
+        const posted = await call(() => io.post(channelId, body));
+        id = posted;
+        await records.set(key, { id: posted, revision } satisfies ToolRecord);
+        await messages.set(posted, { sessionId, toolUseId: tool.toolUseId });
+      } else {
+        const target = id;
+        await call(() => io.edit(channelId, target, body));
+        await records.set(key, { id: target, revision } satisfies ToolRecord);
+      }
     }
   }
 

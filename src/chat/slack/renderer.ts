@@ -282,22 +282,27 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
     const key = `tool:${tool.toolUseId}`;
     const record = await get(key);
     if (record.ts && record.revision === tool.revision) return;
-    // The view changes while the call is in flight: record the revision that was drawn.
-    const revision = tool.revision;
-    const args = { text: toolCardFallback(tool), blocks: toolCardBlocks(tool, target.sessionId) };
-    if (!record.ts) {
-      const res = await call('chat.postMessage', { thread_ts: target.threadTs, ...args });
-      record.ts = String(res.ts);
-      await deps.rememberMessage(target.channel, record.ts, {
-        sessionId: target.sessionId,
-        toolUseId: tool.toolUseId,
-      });
-    } else {
-      await call('chat.update', { ts: record.ts, ...args });
+    // The view changes while a call is in flight: record the revision that was drawn. When the
+    // status moved on meanwhile (done, failed), draw again at once, so the card is current
+    // before anything after it is drawn; mere output growth waits for the throttle.
+    for (let drawn: string | undefined; drawn !== tool.status; ) {
+      const revision = tool.revision;
+      drawn = tool.status;
+      const args = { text: toolCardFallback(tool), blocks: toolCardBlocks(tool, target.sessionId) };
+      if (!record.ts) {
+        const res = await call('chat.postMessage', { thread_ts: target.threadTs, ...args });
+        record.ts = String(res.ts);
+        await deps.rememberMessage(target.channel, record.ts, {
+          sessionId: target.sessionId,
+          toolUseId: tool.toolUseId,
+        });
+      } else {
+        await call('chat.update', { ts: record.ts, ...args });
+      }
+      record.revision = revision;
+      await save(key, record);
+      visible();
     }
-    record.revision = revision;
-    await save(key, record);
-    visible();
   };
 
   const footerLine = (turn: TurnView): string => {
