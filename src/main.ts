@@ -65,6 +65,7 @@ export interface ThreadhandOptions {
   webConsole?: { assetsDir?: string } | false;
   /** HTTP listener; false = none (CLI one-shot runs). */
   http?: { host?: string; port?: number } | false;
+  /** Sessions one worker runs at once (default `THREADHAND_WORKER_CONCURRENCY`, else 64). */
   workerConcurrency?: number;
   /** On stop, how long running turns may take to finish before they are handed back (default 20 s). */
   drainGraceMs?: number;
@@ -274,7 +275,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
         stores,
         harness,
         logger,
-        concurrency: options.workerConcurrency,
+        concurrency: options.workerConcurrency ?? (Number(env.THREADHAND_WORKER_CONCURRENCY) || 64),
         drainGraceMs: options.drainGraceMs,
       }),
     );

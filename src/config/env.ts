@@ -40,6 +40,12 @@ export const EnvSchema = z.object({
         'THREADHAND_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
       ),
   ),
+  THREADHAND_WORKER_CONCURRENCY: opt(
+    z.coerce
+      .number({ error: 'THREADHAND_WORKER_CONCURRENCY must be a whole number of sessions, e.g. 64' })
+      .int('THREADHAND_WORKER_CONCURRENCY must be a whole number of sessions, e.g. 64')
+      .positive('THREADHAND_WORKER_CONCURRENCY must be at least 1, e.g. 64'),
+  ).transform((v) => v ?? 64),
   THREADHAND_REDIS_PREFIX: opt(z.string()).transform((v) => v ?? 'threadhand:'),
   /** Comma-separated keys accepted by the HTTP API; none = loopback-only, no auth. */
   THREADHAND_API_KEYS: opt(z.string()).transform((v) =>
@@ -51,12 +57,12 @@ export const EnvSchema = z.object({
   THREADHAND_LOG_LEVEL: opt(
     z.enum(LOG_LEVELS, { error: `THREADHAND_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }),
   ).transform((v) => v ?? 'info'),
-  /** Encrypts vault secrets at rest. */
   /** Model prices (YAML, USD per million tokens) for cost reports, budgets and metrics. */
   THREADHAND_PRICES_FILE: opt(z.string()),
   THREADHAND_SANDBOX_NETWORK: opt(
     z.enum(['proxy', 'host'], { error: 'THREADHAND_SANDBOX_NETWORK must be proxy or host' }),
   ).transform((v) => v ?? 'proxy'),
+  /** Encrypts vault secrets at rest. */
   THREADHAND_SECRET_KEY: opt(
     z
       .string()

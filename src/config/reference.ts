@@ -96,6 +96,12 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
       'YAML price table (USD per million tokens by model prefix: input, output, cache_read, cache_write) for costs, budgets and metrics.',
     example: './prices.yaml',
   },
+  THREADHAND_WORKER_CONCURRENCY: {
+    group: 'Server',
+    description:
+      'How many sessions one worker process runs at once (a running turn holds its slot until it goes idle; more wait in the queue).',
+    example: '128',
+  },
   THREADHAND_SANDBOX_NETWORK: {
     group: 'Sandboxes',
     description:

@@ -61,7 +61,7 @@ export function createWorker(options: WorkerOptions): Service & { recover(): Pro
             logger.error({ sessionId, err: error }, 'wake failed');
           }
         },
-        { concurrency: options.concurrency ?? 16 },
+        { concurrency: options.concurrency ?? 64 },
       );
       await recover();
       const every = options.recoveryIntervalMs ?? 15_000;
