@@ -2,10 +2,18 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
+/** Random bytes are drawn in blocks: one `randomBytes` call per id costs more than the id. */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
 function randomId(length: number): string {
-  const bytes = randomBytes(length);
+  if (poolAt + length > pool.length) {
+    pool = randomBytes(Math.max(4096, length));
+    poolAt = 0;
+  }
   let out = '';
-  for (const byte of bytes) out += ALPHABET[byte % 36];
+  for (let i = 0; i < length; i++) out += ALPHABET[pool[poolAt + i]! % 36];
+  poolAt += length;
   return out;
 }
 
