@@ -9,8 +9,8 @@ import type { Sandbox } from '../sandbox/types.js';
 import type { Lease } from '../store/types.js';
 import { type Tool, type ToolResult, type Toolset, textResult } from '../tools/types.js';
 import { compactionCut, shouldCompact, summarise } from './compaction.js';
-import { buildMessages, withCacheBreakpoint } from './context.js';
-import { ModelError, type ModelRequest, type ModelResponse } from './model/client.js';
+import { ModelError, type ModelResponse } from './model/client.js';
+import { buildRequest, NO_USAGE, toolEvents } from './request.js';
 import { isInputEvent, type OpenToolUse, openToolUses, type ToolUseEvent } from './state.js';
 import type { HarnessOptions, SessionContext } from './types.js';
 
@@ -208,71 +208,6 @@ export function createRun(options: RunOptions) {
     return waiting;
   };
 
-  const toolEvents = (response: ModelResponse): NewEvent[] => {
-    const out: NewEvent[] = [];
-    for (const block of response.content) {
-      if (block.type === 'thinking')
-        out.push({ type: 'agent.thinking', thinking: block.thinking, signature: block.signature });
-      else if (block.type === 'text') {
-        if (block.text !== '')
-          out.push({ type: 'agent.message', content: [{ type: 'text', text: block.text }] });
-      } else if (block.type === 'tool_use') {
-        const tool = toolset?.get(block.name);
-        if (tool?.kind === 'custom')
-          out.push({ type: 'agent.custom_tool_use', name: block.name, input: block.input });
-        else if (tool?.kind === 'mcp' && tool.mcpServerName) {
-          const name = block.name.slice(tool.mcpServerName.length + 2);
-          out.push({
-            type: 'agent.mcp_tool_use',
-            name,
-            mcp_server_name: tool.mcpServerName,
-            input: block.input,
-            evaluated_permission: tool.permission === 'always_ask' ? 'ask' : 'allow',
-            evaluation: { type: tool.permission },
-          });
-        } else {
-          const permission = tool?.permission ?? 'always_allow';
-          out.push({
-            type: 'agent.tool_use',
-            name: block.name,
-            input: block.input,
-            evaluated_permission: permission === 'always_ask' ? 'ask' : 'allow',
-            evaluation: { type: permission },
-          });
-        }
-      }
-    }
-    return out;
-  };
-
-  const buildRequest = (): ModelRequest => {
-    const { agent, environment } = ctx;
-    const tools = (toolset?.list() ?? []).map((t) => ({
-      name: t.name,
-      description: t.description,
-      input_schema: t.input_schema,
-    }));
-    const last = tools[tools.length - 1];
-    if (last)
-      tools[tools.length - 1] = { ...last, cache_control: { type: 'ephemeral' } } as (typeof tools)[number];
-    const systemText = [
-      agent.system ?? 'You are a helpful agent.',
-      `Your workspace is /workspace (environment "${environment.name}", ${environment.provider} sandbox).`,
-    ].join('\n\n');
-    const request: ModelRequest = {
-      model: typeof agent.model === 'string' ? agent.model : agent.model.id,
-      max_tokens: agent.max_tokens,
-      system: [{ type: 'text', text: systemText, cache_control: { type: 'ephemeral' } }],
-      messages: withCacheBreakpoint(buildMessages(events)),
-    };
-    if (tools.length > 0) request.tools = tools;
-    if (agent.thinking_budget_tokens) {
-      request.thinking = { type: 'enabled', budget_tokens: agent.thinking_budget_tokens };
-      request.max_tokens = Math.max(agent.max_tokens, agent.thinking_budget_tokens + 1024);
-    }
-    return request;
-  };
-
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -292,7 +227,7 @@ export function createRun(options: RunOptions) {
     const base = options.retryBaseMs ?? 1000;
     const cap = options.retryMaxMs ?? 60_000;
     for (let attempt = 0; ; attempt++) {
-      let request = buildRequest();
+      let request = buildRequest(ctx, toolset, events);
       if (options.hooks?.prepareRequest) request = await options.hooks.prepareRequest(ctx, events, request);
       const [start] = await append([{ type: 'span.model_request_start' }]);
       const preview = `sevt_preview_${randomBytes(6).toString('hex')}`;
@@ -309,12 +244,6 @@ export function createRun(options: RunOptions) {
           delta: { type: 'content_delta', content: { type: 'text', text } },
         });
       };
-      const zero = {
-        input_tokens: 0,
-        output_tokens: 0,
-        cache_read_input_tokens: 0,
-        cache_creation_input_tokens: 0,
-      };
       try {
         const response = await options.model.stream(request, {
           signal,
@@ -322,7 +251,7 @@ export function createRun(options: RunOptions) {
           onThinking: delta('agent.thinking'),
         });
         await append([
-          ...toolEvents(response),
+          ...toolEvents(response, toolset),
           {
             type: 'span.model_request_end',
             model_request_start_id: start!.id,
@@ -347,7 +276,7 @@ export function createRun(options: RunOptions) {
                 type: 'span.model_request_end',
                 model_request_start_id: start!.id,
                 is_error: true,
-                model_usage: zero,
+                model_usage: NO_USAGE,
               },
             ]);
           }
@@ -358,7 +287,7 @@ export function createRun(options: RunOptions) {
             type: 'span.model_request_end',
             model_request_start_id: start!.id,
             is_error: true,
-            model_usage: zero,
+            model_usage: NO_USAGE,
           },
         ]);
         const errorType =
@@ -412,7 +341,13 @@ export function createRun(options: RunOptions) {
     if (!cut) return;
     const [start] = await append([{ type: 'span.model_request_start' }]);
     try {
-      const { summary, usage } = await summarise(options.model, buildRequest(), events, cut, signal);
+      const { summary, usage } = await summarise(
+        options.model,
+        buildRequest(ctx, toolset, events),
+        events,
+        cut,
+        signal,
+      );
       await append([
         {
           type: 'span.model_request_end',
@@ -424,18 +359,12 @@ export function createRun(options: RunOptions) {
       ]);
       logger.info({ sessionId, compactedThrough: cut }, 'context compacted');
     } catch (error) {
-      const zero = {
-        input_tokens: 0,
-        output_tokens: 0,
-        cache_read_input_tokens: 0,
-        cache_creation_input_tokens: 0,
-      };
       await append([
         {
           type: 'span.model_request_end',
           model_request_start_id: start!.id,
           is_error: true,
-          model_usage: zero,
+          model_usage: NO_USAGE,
         },
       ]);
       if (!signal.aborted)
