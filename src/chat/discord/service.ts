@@ -10,6 +10,7 @@ import {
   Partials,
   type RESTOptions,
   Routes,
+  Status,
 } from 'discord.js';
 import { modelId } from '../../config/schema.js';
 import type { Logger } from '../../logging.js';
@@ -281,7 +282,13 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
     },
     notReady() {
       // A standby front is healthy: it takes over when the holder goes away.
-      return ready || !leadership.leading ? null : 'discord: connecting to the gateway';
+      if (!leadership.leading) return null;
+      if (!ready) return 'discord: connecting to the gateway';
+      // discord.js reconnects on its own after a drop; until then nothing arrives.
+      const down = client?.ws.shards.find((shard) => shard.status !== Status.Ready);
+      return down === undefined
+        ? null
+        : `discord: gateway connection lost (${Status[down.status] ?? down.status}); reconnecting`;
     },
   };
 }

@@ -57,4 +57,35 @@ describe('Discord with several front doors', () => {
     expect(discord.botMessagesIn(threadId)[0]?.content).toBe('From the second.');
     expect(t.fake.requests).toHaveLength(2);
   });
+
+  it('reports the gateway as not ready while it is lost, and serves again once reconnected', async () => {
+    discord = await startFakeDiscord();
+    t = await startTestThreadhand({ script: [{ content: [{ type: 'text', text: 'Back.' }] }] });
+    const service = createDiscordService({
+      runtime: t.th.runtime,
+      logger: silentLogger(),
+      token: discord.token,
+      apiUrl: discord.url,
+      kv: t.th.stores.kv,
+      config: { throttleMs: 50, channelIntervalMs: 0 },
+      rest: { retries: 0 },
+    });
+    services.push(service);
+    await service.start();
+    expect(service.notReady?.()).toBeNull();
+
+    discord.gatewayOutage(500);
+    const problem = await until(
+      () => service.notReady?.() ?? undefined,
+      1000,
+      'readiness to report the drop',
+    );
+    expect(problem).toMatch(/discord: gateway connection lost/);
+    await until(() => service.notReady?.() === null, 15_000, 'the gateway to reconnect');
+    expect(discord.identifies.length).toBeGreaterThanOrEqual(2);
+
+    const msg = discord.postMessage({ user: alice, content: 'still there?', mentionBot: true });
+    await footers(discord, await threadOn(discord, msg.message.id));
+    expect(t.fake.requests).toHaveLength(1);
+  });
 });

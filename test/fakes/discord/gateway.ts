@@ -139,6 +139,10 @@ export function createGateway(world: FakeDiscordWorld, options: GatewayOptions =
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
+    /** Drops every connection the way a gateway outage does (close 4000, "reconnect"). */
+    dropAll(): void {
+      for (const conn of connections) conn.socket.close(4000, 'Unknown error');
+    },
     close(): void {
       for (const conn of connections) conn.socket.terminate();
       wss.close();

@@ -32,8 +32,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
       res.writeHead(500).end(String(error));
     });
   });
+  let refuseUntil = 0;
   server.on('upgrade', (req, socket, head) => {
-    if ((req.url ?? '').startsWith('/gateway')) gateway.upgrade(req, socket, head);
+    if ((req.url ?? '').startsWith('/gateway') && Date.now() >= refuseUntil)
+      gateway.upgrade(req, socket, head);
     else socket.destroy();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -205,6 +207,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
       return gateway.connectionCount;
     },
     rateLimit: rest.rateLimit,
+    /** A gateway outage: every connection dropped, new ones refused for `ms`. */
+    gatewayOutage(ms: number): void {
+      refuseUntil = Date.now() + ms;
+      gateway.dropAll();
+    },
     dispatch: gateway.dispatch,
     postMessage,
     runCommand,
