@@ -415,6 +415,10 @@ async function defaultToolSources(
     async (ctx) => ({
       tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment, onEgressDenied }),
     }),
-    createMcpToolSource({ logger, resolveSecret: (reference) => credentials.resolveSecret(reference) }),
+    createMcpToolSource({
+      logger,
+      resolveSecret: (reference, { session, agent, environment }) =>
+        credentials.resolveSecret(reference, { session, agent, environment }),
+    }),
   ];
 }

@@ -14,13 +14,17 @@ import type { AgentConfig, McpServer } from '../config/schema.js';
 import type { SessionErrorObject, ToolResultContentBlock } from '../events/schema.js';
 import { mcpToolName } from '../harness/context.js';
 import type { ToolSource } from '../harness/toolset.js';
+import type { SessionContext } from '../harness/types.js';
 import type { Logger } from '../logging.js';
 import type { PermissionPolicy, Tool, ToolResult } from '../tools/types.js';
 
 export interface McpToolSourceOptions {
   logger: Logger;
-  /** Resolves `vault:<vault>/<SECRET_NAME>` header values (credentials issue); identity by default. */
-  resolveSecret?(reference: string): Promise<string | undefined>;
+  /**
+   * Resolves a `vault:<vault>/<SECRET_NAME>` reference for one session: only vaults that session
+   * may use (its `vault_ids`, the agent's and the environment's `vaults`, else `default`).
+   */
+  resolveSecret?(reference: string, ctx: SessionContext): Promise<string | undefined>;
   /** Builds the transport for a server (tests pass in-memory transports). */
   transportFor?(server: McpServer, headers: Record<string, string>): Transport | Promise<Transport>;
   connectTimeoutMs?: number;
@@ -37,25 +41,38 @@ function policyFor(toolset: Toolset, tool: string): { enabled: boolean; permissi
   return { enabled, permission };
 }
 
+/** A vault reference anywhere in a header value, e.g. `Bearer vault:work/DOCS_TOKEN`. */
+const VAULT_REFERENCE = /vault:[^\s/]+\/\S+/g;
+
 async function resolveHeaders(
   server: McpServer,
   options: McpToolSourceOptions,
+  ctx: SessionContext,
 ): Promise<Record<string, string>> {
   if (server.type !== 'url' || !server.headers) return {};
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(server.headers)) {
-    if (value.startsWith('vault:')) {
-      const secret = await options.resolveSecret?.(value);
-      if (secret === undefined)
-        throw new Error(`header ${name}: ${value} is not in any vault this session can use`);
-      out[name] = secret;
-    } else out[name] = value;
+    let resolved = value;
+    for (const reference of new Set(value.match(VAULT_REFERENCE) ?? [])) {
+      const secret = await options.resolveSecret?.(reference, ctx);
+      if (secret === undefined) {
+        throw new Error(
+          `header ${name}: ${reference} is not in any vault this session can use (name the vault in the agent's or environment's \`vaults\`, or the session's vault_ids)`,
+        );
+      }
+      resolved = resolved.split(reference).join(secret);
+    }
+    out[name] = resolved;
   }
   return out;
 }
 
-async function connect(server: McpServer, options: McpToolSourceOptions): Promise<Client> {
-  const headers = await resolveHeaders(server, options);
+async function connect(
+  server: McpServer,
+  options: McpToolSourceOptions,
+  ctx: SessionContext,
+): Promise<Client> {
+  const headers = await resolveHeaders(server, options, ctx);
   const attempt = async (transport: Transport) => {
     const client = new Client({ name: 'threadhand', version: '0.1.0' });
     await client.connect(transport, { timeout: options.connectTimeoutMs ?? 10_000 });
@@ -126,7 +143,7 @@ export function createMcpToolSource(options: McpToolSourceOptions): ToolSource {
           return;
         }
         try {
-          const client = await connect(server, options);
+          const client = await connect(server, options, ctx);
           clients.push(client);
           const listed = await client.listTools();
           for (const t of listed.tools) {
