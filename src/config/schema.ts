@@ -117,14 +117,17 @@ export const AgentConfig = z.strictObject({
   max_tokens: z.number().int().positive().default(8192),
   /** Threadhand: extended thinking budget (tokens); off when absent. */
   thinking_budget_tokens: z.number().int().min(1024).optional(),
-  /** Threadhand: context compaction (see docs/long-sessions). */
+  /**
+   * Threadhand: context compaction (see README "Long sessions"). On by default, so a long
+   * session is summarised before it reaches a 200k-token window; `enabled: false` turns it off.
+   */
   compaction: z
     .strictObject({
       enabled: z.boolean().default(true),
       threshold_tokens: z.number().int().positive().default(150_000),
       keep_recent_turns: z.number().int().positive().default(4),
     })
-    .optional(),
+    .prefault({}),
   budget: BudgetConfig.optional(),
   /** Threadhand: vault names whose credentials sessions of this agent get. */
   vaults: z.array(z.string()).default([]),
