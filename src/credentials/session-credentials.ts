@@ -134,9 +134,10 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
       const vault = await findVault(vaultRef, await vaults.listVaults());
       if (!vault) return undefined;
       if (scope) {
-        // Session-scoped lookups only see vaults the session was given (or `default`).
+        // Session-scoped lookups only see the vaults the session was given (`default` when
+        // none is named), as for the credentials injected into its sandbox.
         const allowed = await vaultsFor(scope);
-        if (!allowed.some((v) => v.id === vault.id) && vault.display_name !== DEFAULT_VAULT) return undefined;
+        if (!allowed.some((v) => v.id === vault.id)) return undefined;
       }
       for (const credential of await vaults.listCredentials(vault.id)) {
         if (credential.archived_at) continue;
