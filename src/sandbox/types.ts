@@ -29,7 +29,9 @@ export interface FileEntry {
 }
 
 export interface SandboxCounters {
+  /** Times this session's sandbox was created by this provider: 1 after the first `get`, +1 per re-create; pause/resume are not provisions. */
   provisions: number;
+  /** Seconds the sandbox spent running commands (local) or running at all (E2B); never decreases, stands still while paused. */
   activeSeconds: number;
 }
 
@@ -46,6 +48,7 @@ export interface Sandbox {
   readFile(path: string): Promise<Buffer>;
   writeFile(path: string, data: string | Buffer): Promise<void>;
   list(path: string): Promise<FileEntry[]>;
+  /** Stops paying for the sandbox while idle; the workspace is kept, and the next use (or `resume`) resumes it. */
   pause(): Promise<void>;
   resume(): Promise<void>;
   destroy(): Promise<void>;

@@ -19,9 +19,28 @@ afterAll(async () => {
   await fake?.close();
 });
 
+/** As in E2B's `base` template, `/workspace` does not exist until root creates it. */
+async function makeWorkspace(sbx: Sandbox): Promise<void> {
+  await sbx.commands.run('mkdir /workspace', { user: 'root' });
+}
+
 describe('fake E2B with the real e2b SDK', () => {
+  it('lets only root create a directory under / (the base template default user is not root)', async () => {
+    const sbx = await Sandbox.create('base', opts);
+    expect((await sbx.commands.run('echo $USER')).stdout).toBe('user\n');
+    await expect(sbx.commands.run('mkdir /workspace')).rejects.toBeInstanceOf(CommandExitError);
+    await expect(sbx.files.makeDir('/workspace')).rejects.toThrow(/permission denied/);
+    await expect(sbx.files.write('/workspace/a.txt', 'x')).rejects.toThrow(/permission denied/);
+    expect(await sbx.files.exists('/workspace')).toBe(false);
+    expect(await sbx.files.makeDir('/workspace', { user: 'root' })).toBe(true);
+    await sbx.files.write('/workspace/a.txt', 'x');
+    expect((await sbx.commands.run('cat /workspace/a.txt')).stdout).toBe('x');
+    await sbx.kill();
+  });
+
   it('creates a sandbox, runs a command with streamed output and reads files', async () => {
     const sbx = await Sandbox.create('base', { ...opts, metadata: { session: 's1' } });
+    await makeWorkspace(sbx);
     expect(fake.sandbox(sbx.sandboxId)?.metadata).toEqual({ session: 's1' });
     const chunks: string[] = [];
     const result = await sbx.commands.run(
@@ -68,6 +87,7 @@ describe('fake E2B with the real e2b SDK', () => {
 
   it('pauses and resumes through connect; a killed sandbox is not found', async () => {
     const sbx = await Sandbox.create('base', opts);
+    await makeWorkspace(sbx);
     await sbx.files.write('/workspace/keep.txt', 'kept');
     expect(await sbx.pause()).toBe(true);
     expect(fake.sandbox(sbx.sandboxId)?.state).toBe('paused');

@@ -192,6 +192,45 @@ export function describeSandboxContract(
       expect(second.provisionCount()).toBe(0);
     });
 
+    it('pause then resume keeps the workspace; the next use after a pause resumes too', async () => {
+      const id = sessionId();
+      const provider = await open();
+      const sandbox = await provider.get(id, environment);
+      await sandbox.writeFile('kept.txt', 'kept by file');
+      await sandbox.exec('echo kept by shell > shell.txt');
+      await sandbox.pause();
+      await sandbox.resume();
+      expect((await sandbox.readFile('kept.txt')).toString()).toBe('kept by file');
+      expect((await sandbox.exec('cat shell.txt kept.txt')).stdout).toBe('kept by shell\nkept by file');
+      await sandbox.pause();
+      expect((await sandbox.exec('cat shell.txt')).stdout).toBe('kept by shell\n');
+      expect((await sandbox.list('/workspace')).map((e) => e.name)).toEqual(['kept.txt', 'shell.txt']);
+      expect(provider.provisionCount()).toBe(1);
+    });
+
+    it('counts one provision per sandbox and active seconds that only grow', async () => {
+      const provider = await open();
+      const sandbox = await provider.get(sessionId(), environment);
+      expect(sandbox.counters().provisions).toBe(1);
+      expect((await sandbox.exec('sleep 0.3')).exitCode).toBe(0);
+      const ran = sandbox.counters();
+      expect(ran.activeSeconds).toBeGreaterThanOrEqual(0.25);
+      await sandbox.pause();
+      const paused = sandbox.counters();
+      expect(paused.activeSeconds).toBeGreaterThanOrEqual(ran.activeSeconds);
+      await new Promise((r) => setTimeout(r, 300)); // a paused sandbox's clock stands still
+      expect(sandbox.counters().activeSeconds).toBe(paused.activeSeconds);
+      await sandbox.resume();
+      expect((await sandbox.exec('sleep 0.3')).exitCode).toBe(0);
+      const after = sandbox.counters();
+      expect(after.activeSeconds).toBeGreaterThanOrEqual(paused.activeSeconds + 0.25);
+      expect(after.provisions).toBe(1);
+      expect(provider.provisionCount()).toBe(1);
+      const other = await provider.get(sessionId(), environment);
+      expect(other.counters().provisions).toBe(1);
+      expect(provider.provisionCount()).toBe(2);
+    });
+
     it('destroy removes the workspace for good', async () => {
       const id = sessionId();
       const provider = await open();

@@ -47,6 +47,19 @@ export interface Lifecycle {
   close(pause: boolean): Promise<void>;
 }
 
+/**
+ * Creates `/workspace` for the sandbox's default user. In E2B's `base` template that user
+ * (`user`) is not root and may not create directories under `/`, so root creates it and hands
+ * it over (by numeric ids: a custom template's default user may have another name).
+ */
+async function prepareWorkspace(instance: E2BSdkSandbox): Promise<void> {
+  const owner = (await instance.commands.run('echo "$(id -u):$(id -g)"')).stdout.trim();
+  if (!/^\d+:\d+$/.test(owner)) throw new Error(`unexpected answer to id -u/id -g: ${owner}`);
+  await instance.commands.run(`mkdir -p ${WORKSPACE_ROOT} && chown ${owner} ${WORKSPACE_ROOT}`, {
+    user: 'root',
+  });
+}
+
 export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const { sessionId, logger, connection } = options;
   const template = options.environment.e2b?.template ?? 'base';
@@ -108,7 +121,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       'e2b sandbox created',
     );
     try {
-      await instance.files.makeDir(WORKSPACE_ROOT);
+      await prepareWorkspace(instance);
       const script = installPackagesScript(options.environment);
       if (script) await installPackages(instance, script, options.environment, logger);
     } catch (err) {

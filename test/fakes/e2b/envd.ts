@@ -26,7 +26,7 @@ import {
   sendUnary,
   sendUnaryError,
 } from './connect.js';
-import type { FakeSandboxHost, ProcessEventJson } from './sandbox-host.js';
+import { DEFAULT_USER, type FakeSandboxHost, type ProcessEventJson } from './sandbox-host.js';
 import type { FakeE2BState, SandboxRecord } from './state.js';
 
 type Json = Record<string, unknown>;
@@ -87,24 +87,34 @@ function existing(hostPath: string, sandboxPath: string): void {
   }
 }
 
-function writable(host: FakeSandboxHost, sandboxPath: string): string {
-  const target = host.hostPath(sandboxPath);
+/**
+ * Who the request acts as: envd takes `Authorization: Basic base64("<user>:")` (RPC) or the
+ * `username` query parameter (`/files`); without either, the sandbox's default user.
+ */
+function userOf(req: IncomingMessage, url: URL): string {
+  const auth = /^Basic\s+(\S+)$/.exec(String(req.headers.authorization ?? ''));
+  if (auth?.[1]) return Buffer.from(auth[1], 'base64').toString().split(':')[0] || DEFAULT_USER;
+  return url.searchParams.get('username') || DEFAULT_USER;
+}
+
+function writable(host: FakeSandboxHost, sandboxPath: string, user: string): string {
+  const target = host.hostPath(sandboxPath, user);
   if (!target.writable) throw new RpcError('permission_denied', `permission denied: ${sandboxPath}`);
   return target.host;
 }
 
-function filesystemCall(host: FakeSandboxHost, method: string, body: Json): Json {
+function filesystemCall(host: FakeSandboxHost, method: string, body: Json, user: string): Json {
   switch (method) {
     case 'Stat': {
       const p = str(body.path, 'path');
-      const { host: hp } = host.hostPath(p);
+      const { host: hp } = host.hostPath(p, user);
       existing(hp, p);
       return { entry: entryInfo(host, hp) };
     }
     case 'ListDir': {
       const p = str(body.path, 'path');
       const depth = typeof body.depth === 'number' && body.depth > 0 ? body.depth : 1;
-      const { host: hp } = host.hostPath(p);
+      const { host: hp } = host.hostPath(p, user);
       existing(hp, p);
       if (!statSync(hp).isDirectory())
         throw new RpcError('invalid_argument', `path is not a directory: ${p}`);
@@ -114,19 +124,19 @@ function filesystemCall(host: FakeSandboxHost, method: string, body: Json): Json
     }
     case 'MakeDir': {
       const p = str(body.path, 'path');
-      const hp = writable(host, p);
       try {
-        lstatSync(hp);
+        lstatSync(host.hostPath(p, user).host);
         throw new RpcError('already_exists', `directory already exists: ${p}`);
       } catch (err) {
         if (err instanceof RpcError) throw err;
       }
+      const hp = writable(host, p, user);
       mkdirSync(hp, { recursive: true });
       return { entry: entryInfo(host, hp) };
     }
     case 'Remove': {
       const p = str(body.path, 'path');
-      const hp = writable(host, p);
+      const hp = writable(host, p, user);
       existing(hp, p);
       rmSync(hp, { recursive: true, force: true });
       return {};
@@ -134,8 +144,8 @@ function filesystemCall(host: FakeSandboxHost, method: string, body: Json): Json
     case 'Move': {
       const source = str(body.source, 'source');
       const destination = str(body.destination, 'destination');
-      const from = writable(host, source);
-      const to = writable(host, destination);
+      const from = writable(host, source, user);
+      const to = writable(host, destination, user);
       existing(from, source);
       mkdirSync(path.dirname(to), { recursive: true });
       renameSync(from, to);
@@ -156,6 +166,7 @@ async function processStream(
   record: SandboxRecord,
   method: 'Start' | 'Connect',
   body: Json,
+  user: string,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -172,6 +183,7 @@ async function processStream(
         cwd: typeof config.cwd === 'string' ? config.cwd : undefined,
       },
       typeof body.tag === 'string' ? body.tag : undefined,
+      user,
     );
   } else {
     proc = host.processes.get(selectedPid(body));
@@ -235,10 +247,11 @@ async function handleFiles(
   url: URL,
 ): Promise<void> {
   const host = record.host;
+  const user = userOf(req, url);
   const queryPath = url.searchParams.get('path') ?? undefined;
   if (req.method === 'GET') {
     if (!queryPath) return sendJson(res, 400, { code: 400, message: 'path is required' });
-    const { host: hp } = host.hostPath(queryPath);
+    const { host: hp } = host.hostPath(queryPath, user);
     let isDir: boolean;
     try {
       isDir = statSync(hp).isDirectory();
@@ -268,7 +281,7 @@ async function handleFiles(
   }
   const written: Json[] = [];
   for (const file of files) {
-    const target = host.hostPath(file.path);
+    const target = host.hostPath(file.path, user);
     if (!target.writable)
       return sendJson(res, 401, { code: 401, message: `permission denied: ${file.path}` });
     if (isDirectory(target.host))
@@ -320,12 +333,12 @@ export function createEnvdHandler(state: FakeE2BState) {
       if (!rpc) return sendJson(res, 404, { code: 404, message: `no route ${url.pathname}` });
       const [, service, method = ''] = rpc;
       if (service === 'process.Process' && (method === 'Start' || method === 'Connect')) {
-        return await processStream(record, method, body, req, res);
+        return await processStream(record, method, body, userOf(req, url), req, res);
       }
       const reply =
         service === 'process.Process'
           ? processUnary(record.host, method, body)
-          : filesystemCall(record.host, method, body);
+          : filesystemCall(record.host, method, body, userOf(req, url));
       sendUnary(res, reply);
     } catch (err) {
       const error =

@@ -1,12 +1,22 @@
 /**
- * What one fake E2B sandbox is on this machine: a temp directory holding its `/workspace`,
- * `/home/user` and `/tmp`, and the processes envd started in it. Commands run for real under
- * bubblewrap (own pid namespace, host system read-only, the sandbox's directories bound
- * writable), with a clean environment, so `pwd` says `/workspace` and the test runner's
- * variables are not visible, as in a real sandbox.
+ * What one fake E2B sandbox is on this machine: a temp directory holding its root filesystem
+ * (`/home/user`, `/tmp`, and `/workspace` once root created it), and the processes envd started
+ * in it. Commands run for real under bubblewrap (own pid namespace, host system read-only), with
+ * a clean environment, so the test runner's variables are not visible, as in a real sandbox.
+ * As in E2B's `base` template, the default user (`user`) is not root: only root may create
+ * entries directly under `/` (for `user` the root filesystem is read-only there).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -35,24 +45,30 @@ export interface FakeProcess {
   signal(name: NodeJS.Signals): void;
 }
 
-const BASE_ENV = {
-  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-  HOME: '/home/user',
-  USER: 'user',
-  LANG: 'C.UTF-8',
-};
+/** The user envd runs as when the request names none (E2B's `base` template). */
+export const DEFAULT_USER = 'user';
+
+const PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const homeOf = (user: string): string => (user === 'root' ? '/root' : '/home/user');
 
 const SYSTEM_DIRS = ['usr', 'etc', 'opt', 'var', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
-/** bwrap arguments that show the host's system directories read-only. */
-function systemMounts(): string[] {
+/**
+ * Makes the host's system directories' mount points (or symlinks) in `fsRoot` and returns the
+ * bwrap arguments that show them read-only.
+ */
+function systemMounts(fsRoot: string): string[] {
   const args: string[] = [];
   for (const name of readdirSync('/')) {
     if (!SYSTEM_DIRS.includes(name)) continue;
     const full = `/${name}`;
     const stat = lstatSync(full);
-    if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(full), full);
-    else if (stat.isDirectory()) args.push('--ro-bind', full, full);
+    if (stat.isSymbolicLink()) {
+      if (!existsSync(path.join(fsRoot, name))) symlinkSync(readlinkSync(full), path.join(fsRoot, name));
+    } else if (stat.isDirectory()) {
+      mkdirSync(path.join(fsRoot, name), { recursive: true });
+      args.push('--ro-bind', full, full);
+    }
   }
   return args;
 }
@@ -60,52 +76,67 @@ function systemMounts(): string[] {
 export class FakeSandboxHost {
   readonly root: string;
   readonly processes = new Map<number, FakeProcess>();
-  private readonly mounts: [string, string][];
+  /** Host directory behind the sandbox's `/`. */
+  private readonly fsRoot: string;
+  private readonly systemArgs: string[];
 
   constructor(readonly sandboxId: string) {
     this.root = mkdtempSync(path.join(tmpdir(), `fake-e2b-${sandboxId}-`));
-    this.mounts = [
-      ['/workspace', path.join(this.root, 'workspace')],
-      ['/home/user', path.join(this.root, 'home')],
-      ['/tmp', path.join(this.root, 'tmp')],
-    ];
-    for (const [, dir] of this.mounts) mkdirSync(dir, { recursive: true });
+    this.fsRoot = path.join(this.root, 'fs');
+    for (const dir of ['home/user', 'root', 'tmp', 'proc', 'dev'])
+      mkdirSync(path.join(this.fsRoot, dir), { recursive: true });
+    this.systemArgs = systemMounts(this.fsRoot);
   }
 
+  /** Host directory behind `/workspace` (absent until someone created it in the sandbox). */
   get workspaceDir(): string {
-    return path.join(this.root, 'workspace');
+    return path.join(this.fsRoot, 'workspace');
   }
 
-  /** Host path of a sandbox path, or undefined when it is outside the writable mounts. */
-  hostPath(sandboxPath: string): { host: string; writable: boolean } {
-    const abs = path.posix.resolve('/home/user', sandboxPath);
-    for (const [mount, dir] of this.mounts) {
-      if (abs === mount || abs.startsWith(`${mount}/`)) {
-        return { host: path.join(dir, abs.slice(mount.length)), writable: true };
-      }
-    }
-    return { host: abs, writable: false };
+  /**
+   * Host path of a sandbox path, and whether `user` may create or change it there: root
+   * anywhere outside the host's system directories; anyone else only inside `/home/user`,
+   * `/tmp` and top-level directories that already exist (never an entry directly under `/`).
+   */
+  hostPath(sandboxPath: string, user: string = DEFAULT_USER): { host: string; writable: boolean } {
+    const abs = path.posix.resolve(homeOf(user), sandboxPath);
+    const [top = ''] = abs.split('/').filter(Boolean);
+    if (top === '' || SYSTEM_DIRS.includes(top) || top === 'proc' || top === 'dev')
+      return { host: abs, writable: false };
+    const host = path.join(this.fsRoot, abs);
+    if (user === 'root') return { host, writable: true };
+    const nested = abs !== `/${top}` && existsSync(path.join(this.fsRoot, top));
+    return { host, writable: nested && top !== 'root' };
   }
 
-  /** The sandbox path of a host path under one of the mounts (for entry info). */
+  /** The sandbox path of a host path under the sandbox's root (for entry info). */
   sandboxPath(hostPath: string): string {
-    for (const [mount, dir] of this.mounts) {
-      if (hostPath === dir || hostPath.startsWith(`${dir}/`)) return mount + hostPath.slice(dir.length);
-    }
+    if (hostPath === this.fsRoot) return '/';
+    if (hostPath.startsWith(`${this.fsRoot}/`)) return hostPath.slice(this.fsRoot.length);
     return hostPath;
   }
 
-  start(config: ProcessConfig, tag: string | undefined): FakeProcess {
-    const cwd = path.posix.resolve('/home/user', config.cwd ?? '/home/user');
+  start(config: ProcessConfig, tag: string | undefined, user: string = DEFAULT_USER): FakeProcess {
+    const home = homeOf(user);
+    const cwd = path.posix.resolve(home, config.cwd ?? home);
+    // Root sees its root filesystem writable; the default user read-only but for what it owns.
+    const writableForUser = ['home/user', 'tmp', 'workspace'].filter((d) =>
+      existsSync(path.join(this.fsRoot, d)),
+    );
     const args = [
       '--unshare-pid',
       '--die-with-parent',
-      ...systemMounts(),
+      user === 'root' ? '--bind' : '--ro-bind',
+      this.fsRoot,
+      '/',
+      ...this.systemArgs,
       '--proc',
       '/proc',
       '--dev',
       '/dev',
-      ...this.mounts.flatMap(([mount, dir]) => ['--bind', dir, mount]),
+      ...(user === 'root'
+        ? []
+        : writableForUser.flatMap((d) => ['--bind', path.join(this.fsRoot, d), `/${d}`])),
       '--chdir',
       cwd,
       '--',
@@ -113,7 +144,7 @@ export class FakeSandboxHost {
       ...config.args,
     ];
     const child: ChildProcess = spawn('bwrap', args, {
-      env: { ...BASE_ENV, ...config.envs },
+      env: { PATH: PATH_ENV, HOME: home, USER: user, LANG: 'C.UTF-8', ...config.envs },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
