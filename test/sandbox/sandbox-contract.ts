@@ -93,20 +93,19 @@ export function describeSandboxContract(
       const provider = await open();
       const sandbox = await provider.get(sessionId(), environment);
       const chunks: string[] = [];
-      let released = false;
+      let released: Promise<void> | undefined;
       const result = await sandbox.exec(
         'echo ready; while [ ! -f /workspace/go ]; do sleep 0.05; done; echo done',
         {
           timeoutMs: 20_000,
           onStdout(chunk) {
             chunks.push(chunk);
-            if (!released && chunks.join('').includes('ready')) {
-              released = true;
-              void sandbox.writeFile('go', 'now');
-            }
+            if (!released && chunks.join('').includes('ready')) released = sandbox.writeFile('go', 'now');
           },
         },
       );
+      // The write may still be finishing when the loop sees the file: let it end before teardown.
+      await released;
       expect(result.timedOut).toBe(false);
       expect(result.exitCode).toBe(0);
       expect(chunks.join('')).toBe('ready\ndone\n');
