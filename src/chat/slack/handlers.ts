@@ -4,6 +4,7 @@
  * approve, `/threadhand` runs tasks and reports. All platform-independent checks (who may
  * approve, dedupe) happen here; the bolt wiring is in `service.ts`.
  */
+import { z } from 'zod';
 import type { EventAuthor } from '../../events/schema.js';
 import type { Logger } from '../../logging.js';
 import type { Runtime } from '../../runtime/types.js';
@@ -26,7 +27,8 @@ export interface HandlerContext {
   logger: Logger;
   kv: KV;
   dedupe: Deduper;
-  bot: { userId: string; botId: string; team: string };
+  /** From `auth.test`; `url` is the workspace's address, e.g. `https://acme.slack.com/`. */
+  bot: { userId: string; botId: string; team: string; url?: string };
   /** Starts (or keeps) the renderer of a session in this process. */
   render(target: ThreadTarget): void;
 }
@@ -97,6 +99,36 @@ export function createHandlers(ctx: HandlerContext) {
     };
   };
 
+  /**
+   * Records the thread's link in the session metadata (`threadhand.thread_url`, as Discord does)
+   * for the web console. Built from the workspace address `auth.test` gave at start-up, so it
+   * costs no Web API call; only without one is `chat.getPermalink` asked, queued apart from
+   * the channel's calls so the first answer never waits behind it. A failure only loses the link.
+   */
+  const recordThreadUrl = async (sessionId: string, channel: string, threadTs: string) => {
+    try {
+      let link: string;
+      if (ctx.bot.url) {
+        link = new URL(`archives/${channel}/p${threadTs.replace('.', '')}`, ctx.bot.url).toString();
+      } else {
+        const res = await api.call('chat.getPermalink', 'chat.getPermalink', {
+          channel,
+          message_ts: threadTs,
+        });
+        const url = z.string().url().safeParse(res.permalink);
+        if (!url.success) throw new Error('chat.getPermalink answered without a permalink');
+        link = url.data;
+      }
+      const session = await runtime.stores.log.getSession(sessionId);
+      if (!session) return;
+      await runtime.stores.log.updateSession(sessionId, {
+        metadata: { ...session.metadata, 'threadhand.thread_url': link },
+      });
+    } catch (err) {
+      logger.warn({ err, sessionId, channel, threadTs }, 'could not record the Slack thread link');
+    }
+  };
+
   const startSession = async (
     user: string,
     team: string,
@@ -118,18 +150,24 @@ export function createHandlers(ctx: HandlerContext) {
     await channelSessions.set(channel, [session.id, ...list].slice(0, 20));
     ctx.render({ sessionId: session.id, team, channel, threadTs, recipientUserId: user });
     logger.info({ sessionId: session.id, channel, threadTs }, 'slack thread started a session');
+    void recordThreadUrl(session.id, channel, threadTs);
     return session;
   };
 
+  /**
+   * Interrupts, or returns why not. A refusal is posted ephemerally unless the caller shows
+   * it itself (`/threadhand stop` answers with it, so posting too would say it twice).
+   */
   const interrupt = async (
     sessionId: string,
     user: string,
     channel: string,
     threadTs?: string,
+    options: { postRefusal: boolean } = { postRefusal: true },
   ): Promise<string | null> => {
     const allowed = await mayControl(sessionId, user, channel, false);
     if (!allowed.ok) {
-      await ephemeral(channel, user, allowed.why, threadTs);
+      if (options.postRefusal) await ephemeral(channel, user, allowed.why, threadTs);
       return allowed.why;
     }
     await runtime.send(sessionId, [{ type: 'user.interrupt' }], authorFor(user, channel));
@@ -288,7 +326,7 @@ export function createHandlers(ctx: HandlerContext) {
         for (const id of recent) {
           const s = await runtime.stores.log.getSession(id);
           if (s?.status !== 'running' && s?.status !== 'rescheduling') continue;
-          const refused = await interrupt(id, cmd.user_id, cmd.channel_id);
+          const refused = await interrupt(id, cmd.user_id, cmd.channel_id, undefined, { postRefusal: false });
           return refused ?? `Stopping \`${id}\`.`;
         }
         return 'Nothing is running in this channel.';

@@ -192,6 +192,7 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
         userId: String(auth.user_id),
         botId: String(auth.bot_id ?? ''),
         team: String(auth.team_id ?? ''),
+        ...(typeof auth.url === 'string' && auth.url.startsWith('https://') ? { url: auth.url } : {}),
       };
       handlers = createHandlers({
         runtime,

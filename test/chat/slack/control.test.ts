@@ -89,6 +89,38 @@ describe('slack: control from the thread', () => {
     expect((await h!.t.th.stores.log.getSession(sessionId))!.status).toBe('running');
   });
 
+  it('`/threadhand stop` from the starter stops the running session within 1 s', async () => {
+    const { root, sessionId } = await startBlocked();
+    const started = Date.now();
+    const res = await h!.command(ALICE, 'stop');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ response_type: 'ephemeral', text: `Stopping \`${sessionId}\`.` });
+    const session = await h!.t.th.runtime.waitForIdle(sessionId, { timeoutMs: 5000 });
+    expect(session.status).toBe('idle');
+    expect(Date.now() - started).toBeLessThan(1000);
+    const interrupt = (await h!.t.events(sessionId)).find((e) => e.type === 'user.interrupt');
+    expect(interrupt).toMatchObject({ author: { platform: 'slack', user_id: ALICE } });
+    await until(() => threadText(h!, root).includes('interrupted'), 5000, 'the card to show interrupted');
+    expect(h!.slack.ephemerals).toEqual([]);
+    // Nothing is left to stop.
+    expect(JSON.parse((await h!.command(ALICE, 'stop')).body).text).toBe(
+      'Nothing is running in this channel.',
+    );
+  });
+
+  it('`/threadhand stop` from someone who is neither the starter nor an approver is refused, ephemerally and once', async () => {
+    const { sessionId } = await startBlocked();
+    const res = await h!.command(BOB, 'stop');
+    expect(res.status).toBe(200);
+    const answer = JSON.parse(res.body) as { response_type: string; text: string };
+    expect(answer.response_type).toBe('ephemeral');
+    expect(answer.text).toContain(`Only <@${ALICE}> (who started it) or a configured approver can stop`);
+    // The refusal is the command's own ephemeral answer, not repeated as a second one.
+    expect(h!.slack.ephemerals).toEqual([]);
+    expect((await h!.t.events(sessionId)).some((e) => e.type === 'user.interrupt')).toBe(false);
+    expect((await h!.t.th.stores.log.getSession(sessionId))!.status).toBe('running');
+  });
+
   it('a configured approver may stop someone else’s session', async () => {
     const { sessionId, card } = await startBlocked({ approvers: [BOB] });
     await h!.react(BOB, 'octagonal_sign', card.ts);

@@ -6,6 +6,7 @@
 import { type HttpServer, startHttpServer } from '../../../src/api/http.js';
 import type { SlackConfigInput } from '../../../src/chat/slack/config.js';
 import { createSlackService, type SlackService } from '../../../src/chat/slack/service.js';
+import type { AgentConfigInput, EnvironmentConfigInput } from '../../../src/config/schema.js';
 import { createLogger, silentLogger } from '../../../src/logging.js';
 import type { Stores } from '../../../src/store/types.js';
 import { type Tool, textResult } from '../../../src/tools/types.js';
@@ -52,6 +53,10 @@ export async function startSlackHarness(options: {
   config?: SlackConfigInput;
   slack?: FakeSlackOptions;
   stores?: Stores;
+  /** Agents of the catalog (the first is the default); default one `claude-test` agent. */
+  agents?: AgentConfigInput[];
+  /** Environments of the catalog (the first is the default); default one `default`. */
+  environments?: EnvironmentConfigInput[];
 }): Promise<SlackHarness> {
   const mode = options.mode ?? 'http';
   const t = await startTestThreadhand({
@@ -59,6 +64,8 @@ export async function startSlackHarness(options: {
     extraTools: options.tools ?? [],
     start: false,
     stores: options.stores,
+    ...(options.agents ? { agents: options.agents } : {}),
+    ...(options.environments ? { environments: options.environments } : {}),
   });
   const slack = await startFakeSlack({ teamId: TEAM, ...options.slack });
   const socket = mode === 'socket' ? await startFakeSocketMode(slack) : undefined;

@@ -18,6 +18,8 @@ const SCOPE_OF: Record<string, string> = {
   'chat.startStream': 'chat:write',
   'chat.appendStream': 'chat:write',
   'chat.stopStream': 'chat:write',
+  // Slack lists no scope for it: any message the bot can see it can link to.
+  'chat.getPermalink': '',
   'reactions.add': 'reactions:write',
   'assistant.threads.setStatus': 'assistant:write',
   'auth.test': '',

@@ -29,6 +29,27 @@ const answerText = (h: SlackHarness, root: string) =>
     .join('');
 
 describe('slack: rendering', () => {
+  it('the end-of-turn footer shows tokens and the estimated cost for a priced model', async () => {
+    h = await startSlackHarness({
+      agents: [{ name: 'coder', model: 'claude-sonnet-4-6' }],
+      script: [
+        {
+          content: [{ type: 'text', text: 'All green.' }],
+          usage: { input_tokens: 1200, output_tokens: 80 },
+        },
+      ],
+    });
+    const root = await h.say(ALICE, 'is the build green?');
+    const footer = await until(
+      () => h!.slack.thread(CHANNEL, root).find((m) => h!.slack.visibleText(m).includes(' in · ')),
+      10_000,
+      'the footer',
+    );
+    expect(h.t.fake.requests[0]!.body.model).toBe('claude-sonnet-4-6');
+    // Shipped claude-sonnet-4 list price: 1,200 × $3/M + 80 × $15/M = $0.0048.
+    expect(h.slack.visibleText(footer)).toContain('1,200 in · 80 out · $0.0048');
+  });
+
   it('streaming refused -> the answer is posted and then updated in place', async () => {
     const text = paragraph(6);
     h = await startSlackHarness({

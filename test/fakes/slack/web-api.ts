@@ -39,6 +39,11 @@ export interface FakeSlackOptions {
   streamMaxAgeMs?: number;
   /** Users known to `users.info`. */
   users?: Record<string, { name: string }>;
+  /**
+   * Workspace subdomain in `auth.test`'s `url` and in permalinks (`https://<domain>.slack.com/…`).
+   * Default `threadhand-test`; `null` answers `auth.test` without a `url`.
+   */
+  domain?: string | null;
 }
 
 export interface FakeSlack {
@@ -107,6 +112,7 @@ function blockText(blocks: unknown[]): string {
 
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const teamId = options.teamId ?? 'T0TEAM';
+  const domain = options.domain === undefined ? 'threadhand-test' : options.domain;
   const calls: RecordedCall[] = [];
   const messages: FakeMessage[] = [];
   const ephemerals: FakeSlack['ephemerals'] = [];
@@ -126,6 +132,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           team_id: teamId,
           user: 'threadhand',
           team: 'Test',
+          ...(domain ? { url: `https://${domain}.slack.com/` } : {}),
         };
       case 'apps.connections.open':
         return { url: socketUrl };
@@ -212,8 +219,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       case 'reactions.remove':
         return {};
       case 'chat.getPermalink':
+        // Slack's form: the workspace domain, then `p` + the ts without its dot.
+        if (!channel || !args.message_ts) return { error: 'invalid_arguments' };
         return {
-          permalink: `https://slack.test/archives/${channel}/p${String(args.message_ts).replace('.', '')}`,
+          channel,
+          permalink: `https://${domain ?? 'threadhand-test'}.slack.com/archives/${channel}/p${String(args.message_ts).replace('.', '')}`,
         };
       default:
         return { error: 'unknown_method' };
