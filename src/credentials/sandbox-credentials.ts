@@ -14,12 +14,15 @@ import type { CredentialBroker, InjectableCredential, SessionScope } from './ses
 /** Where the CA bundle (system CAs + Threadhand's) is written inside the sandbox. */
 export const SANDBOX_CA_BUNDLE = '/tmp/.threadhand/ca-bundle.pem';
 
-/** Variables that make curl, git, OpenSSL, Node, Python requests and pip trust the bundle. */
+/** Variables that make curl, git, OpenSSL, Node, npm, Python requests and pip trust the bundle. */
 export function trustEnv(bundlePath = SANDBOX_CA_BUNDLE): Record<string, string> {
   return {
     SSL_CERT_FILE: bundlePath,
     CURL_CA_BUNDLE: bundlePath,
     NODE_EXTRA_CA_CERTS: bundlePath,
+    // npm ignores NODE_EXTRA_CA_CERTS once an npmrc sets `cafile` (Debian-style installs ship
+    // /usr/etc/npmrc with the system bundle); the environment outranks every npmrc.
+    NPM_CONFIG_CAFILE: bundlePath,
     REQUESTS_CA_BUNDLE: bundlePath,
     PIP_CERT: bundlePath,
     GIT_SSL_CAINFO: bundlePath,
