@@ -34,7 +34,7 @@ import type { SandboxProvider } from './sandbox/types.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 import type { Stores } from './store/types.js';
 import type { Tool } from './tools/types.js';
-import { checkBudget } from './usage/budget.js';
+import { checkBudget, checkToolBudget } from './usage/budget.js';
 import { createOtelExport } from './usage/otel.js';
 import { loadPriceTable, type PriceTable } from './usage/prices.js';
 
@@ -93,6 +93,9 @@ export interface Threadhand {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** A tool source that keeps connections between runs (MCP) and closes them on stop. */
+type McpToolSourceLike = ToolSource & { closeAll?(): Promise<void> };
 
 export class ConfigurationError extends Error {
   constructor(message: string) {
@@ -191,7 +194,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   };
 
   const sources: ToolSource[] = [
-    ...(options.toolSources ?? (await defaultToolSources(logger, onEgressDenied, credentials))),
+    ...(options.toolSources ?? (await defaultToolSources(logger, onEgressDenied, credentials, env))),
   ];
   if (options.extraTools && options.extraTools.length > 0) {
     const extra = options.extraTools;
@@ -202,6 +205,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
   const otel = createOtelExport(env, logger);
   const hooks: HarnessHooks = {
     beforeModelCall: async (ctx, events) => checkBudget(ctx, events, prices),
+    beforeToolCall: async (ctx, events, toolUseId) => checkToolBudget(ctx, events, toolUseId),
     ...(otel
       ? {
           afterRun: (ctx, events) =>
@@ -248,7 +252,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     ...options.harness,
   });
 
-  const runtime = createRuntime({ stores, catalog, logger, sandboxes: () => sandboxProviders });
+  const runtime = createRuntime({ stores, catalog, logger, prices, sandboxes: () => sandboxProviders });
   const app = createHttpApp({ logger });
   app.addReadinessCheck(storeReadiness(stores.log));
   mountMetrics(app, metrics);
@@ -324,13 +328,21 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       }
     },
     async stop() {
-      for (const service of [...services].reverse()) {
-        await service
+      const stopService = (service: Service) =>
+        service
           .stop()
           .catch((error: unknown) => logger.warn({ service: service.name, err: error }, 'stop failed'));
-      }
+      // Stop taking work first: chat front doors, then the HTTP listener (new connections are
+      // refused, live SSE streams end so clients reconnect elsewhere). Only then does the
+      // worker drain, so nothing is accepted that no one will run.
+      const workers = services.filter((s) => s.name === 'worker');
+      for (const service of services.filter((s) => s.name !== 'worker').reverse()) await stopService(service);
       apiShutdown.abort();
-      await threadhand.http?.close();
+      const httpClosed = threadhand.http?.close();
+      for (const service of workers) await stopService(service);
+      await httpClosed;
+      // MCP connections are kept per session between runs; close them all now.
+      for (const source of sources) await (source as McpToolSourceLike).closeAll?.().catch(() => undefined);
       for (const provider of sandboxProviders) await provider.close().catch(() => undefined);
       await otel?.shutdown().catch(() => undefined);
       injector.close();
@@ -369,7 +381,7 @@ async function createDefaultSandboxProviders(
   proxy: EgressProxy,
 ): Promise<SandboxProvider[]> {
   const { createLocalSandboxProvider } = await import('./sandbox/local/index.js');
-  const { createE2BSandboxProvider, kvSandboxRecord } = await import('./sandbox/e2b/index.js');
+  const { createE2BSandboxProvider, sessionLogSandboxRecord } = await import('./sandbox/e2b/index.js');
   // Sandboxes on the host network could reach Threadhand's own API and Redis on loopback;
   // by default they go out through the egress proxy, which refuses private addresses.
   const unrestrictedNetwork = env.THREADHAND_SANDBOX_NETWORK === 'host' ? 'host' : 'proxy';
@@ -380,7 +392,7 @@ async function createDefaultSandboxProviders(
     domain: env.E2B_DOMAIN,
     apiUrl: env.E2B_API_URL,
     sandboxUrl: env.E2B_SANDBOX_URL,
-    ...kvSandboxRecord(stores.kv),
+    ...sessionLogSandboxRecord(stores.log, stores.kv),
     onEvent: (event) => {
       const operation = {
         resumed: 'resume',
@@ -408,12 +420,19 @@ async function defaultToolSources(
   logger: Logger,
   onEgressDenied: (denial: EgressDenial) => void,
   credentials: CredentialBroker,
+  env: NodeJS.ProcessEnv,
 ): Promise<ToolSource[]> {
-  const { createBuiltinToolset } = await import('./tools/index.js');
+  const { createBuiltinToolset, webSearchFromEnv } = await import('./tools/builtin/index.js');
+  const webSearch = webSearchFromEnv(env);
   const { createMcpToolSource } = await import('./mcp/tool-source.js');
   return [
     async (ctx) => ({
-      tools: createBuiltinToolset({ agent: ctx.agent, environment: ctx.environment, onEgressDenied }),
+      tools: createBuiltinToolset({
+        agent: ctx.agent,
+        environment: ctx.environment,
+        onEgressDenied,
+        ...webSearch,
+      }),
     }),
     createMcpToolSource({
       logger,

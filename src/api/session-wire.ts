@@ -3,7 +3,8 @@ import { modelId } from '../config/schema.js';
 import type { SessionEvent } from '../events/schema.js';
 import type { AgentRecord } from '../runtime/types.js';
 import type { SessionRecord } from '../store/types.js';
-import { costUsd } from '../usage/usage.js';
+import { type BudgetLimits, budgetLimits } from '../usage/budget.js';
+import { costUsd, emptySandboxTime, foldSandboxTime, type SandboxTime } from '../usage/usage.js';
 import { agentDefinitionToWire } from './agent-wire.js';
 import type { ApiDeps } from './context.js';
 import { AGENT_KIND, agentRecordOf, type StoredApiAgent } from './records.js';
@@ -17,6 +18,7 @@ interface Totals {
   activeMs: number;
   runningSince: number | null;
   endedAt: number | null;
+  sandbox: SandboxTime;
 }
 
 const emptyTotals = (): Totals => ({
@@ -28,6 +30,7 @@ const emptyTotals = (): Totals => ({
   activeMs: 0,
   runningSince: null,
   endedAt: null,
+  sandbox: emptySandboxTime(),
 });
 
 function fold(totals: Totals, event: SessionEvent): void {
@@ -50,7 +53,17 @@ function fold(totals: Totals, event: SessionEvent): void {
       if (event.type === 'session.status_terminated') totals.endedAt = at;
       break;
   }
+  foldSandboxTime(totals.sandbox, event);
   totals.lastEventId = event.id;
+}
+
+/** The wire `budget` holds only a cost ceiling (in cents); the other limits are Threadhand's. */
+function budgetToWire(limits: BudgetLimits): Record<string, unknown> | null {
+  if (limits.max_cost_usd === undefined) return null;
+  return {
+    type: 'limit',
+    max_list_cost: { amount: String(Math.round(limits.max_cost_usd * 100)), currency: 'USD' },
+  };
 }
 
 export interface SessionView {
@@ -96,6 +109,7 @@ export function createSessionView(deps: ApiDeps): SessionView {
         totals.activeMs + (totals.runningSince !== null ? Math.max(0, now - totals.runningSince) : 0);
       const end = totals.endedAt ?? now;
       const usd = agent ? costUsd(totals, modelId(agent.record.config), deps.prices) : undefined;
+      const limits = agent ? budgetLimits(agent.record.config, session.metadata) : {};
       return {
         type: 'session',
         id: session.id,
@@ -109,7 +123,7 @@ export function createSessionView(deps: ApiDeps): SessionView {
         vault_ids: session.vault_ids,
         resources: [],
         outcome_evaluations: [],
-        budget: null,
+        budget: budgetToWire(limits),
         usage: {
           input_tokens: totals.input_tokens,
           output_tokens: totals.output_tokens,
@@ -128,6 +142,12 @@ export function createSessionView(deps: ApiDeps): SessionView {
         threadhand: {
           // Exact cost in USD (list_cost is whole cents, per the wire format).
           cost_usd: usd ?? null,
+          // Every effective limit (agent's, overridden by session metadata); null when none.
+          budget: Object.keys(limits).length > 0 ? limits : null,
+          // Seconds the session's sandboxes ran, as reported by their provider (E2B); null when a
+          // sandbox ran whose provider reports none (local). stats.active_seconds is the session's.
+          sandbox_active_seconds: totals.sandbox.active_seconds,
+          sandbox_running: totals.sandbox.running,
           stop_reason: session.stop_reason,
           event_count: session.event_count,
           last_event_id: session.last_event_id,

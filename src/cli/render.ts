@@ -10,6 +10,7 @@ import { formatUsage } from '../chat/core/usage.js';
 import { emptyUsage } from '../chat/core/view.js';
 import type { SessionEvent, StopReason } from '../events/schema.js';
 import type { LogItem } from '../store/types.js';
+import type { PriceTable } from '../usage/prices.js';
 import { createSpinner, type Spinner, type Style } from './style.js';
 
 export interface RenderOptions {
@@ -19,6 +20,8 @@ export interface RenderOptions {
   tty: boolean;
   /** Model id, for the cost estimate in the footer. */
   model?: string;
+  /** The effective price table for that estimate (default: the shipped one). */
+  prices?: PriceTable;
   /** Also show user events (replays, `sessions show`); live runs echo their own input. */
   showUserEvents?: boolean;
   spinner?: Spinner;
@@ -237,7 +240,8 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
         if (event.stop_reason.type === 'requires_action') break;
         const label = stopReasonLabel(event.stop_reason);
         const colour = event.stop_reason.type === 'end_turn' ? style.dim : style.yellow;
-        const spent = turnUsage.model_requests > 0 ? ` · ${formatUsage(turnUsage, options.model)}` : '';
+        const spent =
+          turnUsage.model_requests > 0 ? ` · ${formatUsage(turnUsage, options.model, options.prices)}` : '';
         line(colour(`— ${label}${spent}`));
         turnUsage = emptyUsage();
         break;

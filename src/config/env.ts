@@ -62,6 +62,15 @@ export const EnvSchema = z.object({
   THREADHAND_SANDBOX_NETWORK: opt(
     z.enum(['proxy', 'host'], { error: 'THREADHAND_SANDBOX_NETWORK must be proxy or host' }),
   ).transform((v) => v ?? 'proxy'),
+  /** Read by `webSearchFromEnv` (src/tools/builtin/web-search.ts): how web_search runs. */
+  THREADHAND_WEB_SEARCH: opt(
+    z.enum(['server', 'backend', 'off'], { error: 'THREADHAND_WEB_SEARCH must be server, backend or off' }),
+  ),
+  THREADHAND_WEB_SEARCH_URL: url(
+    'THREADHAND_WEB_SEARCH_URL',
+    'https://search.example.com/search?format=json',
+  ),
+  THREADHAND_WEB_SEARCH_KEY: opt(z.string()),
   /** Encrypts vault secrets at rest. */
   THREADHAND_SECRET_KEY: opt(
     z
@@ -151,6 +160,11 @@ function crossChecks(env: Env, options: LoadEnvOptions): string[] {
   if (!env.SLACK_BOT_TOKEN && (env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET)) {
     problems.push(
       'SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: add the bot token (xoxb-...) to enable Slack.',
+    );
+  }
+  if (env.THREADHAND_WEB_SEARCH === 'backend' && !env.THREADHAND_WEB_SEARCH_URL) {
+    problems.push(
+      'THREADHAND_WEB_SEARCH is backend but THREADHAND_WEB_SEARCH_URL is not set: set the search endpoint, or use server (Anthropic web search) or off.',
     );
   }
   return problems;

@@ -108,6 +108,25 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
       'How unrestricted local sandboxes reach the network: `proxy` (egress proxy, private addresses refused) or `host`.',
     example: 'host',
   },
+  THREADHAND_WEB_SEARCH: {
+    group: 'Sandboxes',
+    description:
+      "How the built-in `web_search` runs: `server` (Anthropic's server-side web search for Claude models that support it; the backend, if set, for other models), `backend` (THREADHAND_WEB_SEARCH_URL for every model) or `off`. Default: `backend` when THREADHAND_WEB_SEARCH_URL is set, else `server`. Agents offer web_search when their toolset enables it explicitly, or when a backend is set.",
+    example: 'backend',
+  },
+  THREADHAND_WEB_SEARCH_URL: {
+    group: 'Sandboxes',
+    description:
+      'Search backend for `web_search`: `GET <url>?q=<query>&count=<n>` answering `{"results": [{"title", "url", "snippet"}]}` (SearXNG with `format=json` fits). Called by Threadhand, not the sandbox.',
+    example: 'https://searx.example.com/search?format=json',
+    endpoint: '(none)',
+  },
+  THREADHAND_WEB_SEARCH_KEY: {
+    group: 'Sandboxes',
+    description: 'Sent to the search backend as `Authorization: Bearer`.',
+    example: 'key-...',
+    secret: true,
+  },
   THREADHAND_SECRET_KEY: {
     group: 'Storage',
     description: 'Encrypts vault secrets at rest (32+ characters).',

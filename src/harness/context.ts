@@ -3,7 +3,12 @@
  * same events always give the same messages, so any harness replica can resume a session.
  */
 import type { SessionEvent, ToolResultContentBlock } from '../events/schema.js';
-import type { ModelContentBlock, ModelMessage } from './model/client.js';
+import {
+  type ModelContentBlock,
+  type ModelMessage,
+  type ModelServerBlock,
+  SERVER_BLOCK_TYPES,
+} from './model/client.js';
 
 /** Model-facing name of an MCP tool: `<server>__<tool>`. */
 export function mcpToolName(server: string, tool: string): string {
@@ -75,9 +80,9 @@ export function buildMessages(events: SessionEvent[], options: BuildContextOptio
         }
         break;
       case 'agent.message':
-        for (const block of e.content) {
-          if (block.type === 'text' && block.text !== '')
-            push('assistant', { type: 'text', text: block.text });
+        for (const block of e.content as unknown[]) {
+          const replayed = assistantBlock(block);
+          if (replayed) push('assistant', replayed);
         }
         break;
       case 'agent.tool_use':
@@ -114,6 +119,22 @@ export function buildMessages(events: SessionEvent[], options: BuildContextOptio
     }
   }
   return messages;
+}
+
+/**
+ * An `agent.message` content block as the model wrote it: text (with its citations, if any),
+ * or a server tool block (web search) sent back verbatim, as the API requires.
+ */
+function assistantBlock(block: unknown): ModelContentBlock | undefined {
+  if (!block || typeof block !== 'object') return undefined;
+  const b = block as { type?: unknown; text?: unknown; citations?: unknown };
+  if (b.type === 'text' && typeof b.text === 'string' && b.text !== '') {
+    return Array.isArray(b.citations) && b.citations.length > 0
+      ? { type: 'text', text: b.text, citations: b.citations }
+      : { type: 'text', text: b.text };
+  }
+  if (typeof b.type === 'string' && SERVER_BLOCK_TYPES.has(b.type)) return { ...(block as ModelServerBlock) };
+  return undefined;
 }
 
 function toolResult(

@@ -4,9 +4,16 @@
  * a response's content blocks. Both are pure: the same log and toolset give the same request.
  */
 import type { NewEvent, SessionEvent } from '../events/schema.js';
+import { isServerTool } from '../tools/builtin/web-search.js';
 import type { Toolset } from '../tools/types.js';
 import { buildMessages, withCacheBreakpoint } from './context.js';
-import type { ModelRequest, ModelResponse, ModelUsageTotals } from './model/client.js';
+import {
+  type ModelContentBlock,
+  type ModelRequest,
+  type ModelResponse,
+  type ModelUsageTotals,
+  SERVER_BLOCK_TYPES,
+} from './model/client.js';
 import type { SessionContext } from './types.js';
 
 /** Usage of a request that failed or was cut off before the model reported any. */
@@ -27,14 +34,14 @@ export function buildRequest(
   events: SessionEvent[],
 ): ModelRequest {
   const { agent, environment } = ctx;
-  const tools = (toolset?.list() ?? []).map((t) => ({
-    name: t.name,
-    description: t.description,
-    input_schema: t.input_schema,
-  }));
+  // A server tool (Anthropic's web search) goes by its versioned type; the API runs it.
+  const tools: NonNullable<ModelRequest['tools']> = (toolset?.list() ?? []).map((t) =>
+    isServerTool(t)
+      ? { ...t.server }
+      : { name: t.name, description: t.description, input_schema: t.input_schema },
+  );
   const last = tools[tools.length - 1];
-  if (last)
-    tools[tools.length - 1] = { ...last, cache_control: { type: 'ephemeral' } } as (typeof tools)[number];
+  if (last) tools[tools.length - 1] = { ...last, cache_control: { type: 'ephemeral' } };
   const systemText = [
     agent.system ?? 'You are a helpful agent.',
     `Your workspace is /workspace (environment "${environment.name}", ${environment.provider} sandbox).`,
@@ -56,16 +63,45 @@ export function buildRequest(
 /**
  * The log events for a response: thinking, text, and each tool call typed by the tool it names
  * (custom, MCP or built-in), with the permission it was evaluated under.
+ *
+ * Server tool blocks (`server_tool_use`, `web_search_tool_result`) have no event of their own
+ * in the Managed Agents format; they are kept verbatim in the content of the `agent.message`
+ * of the text that follows them (or of their own when none follows), so clients that render
+ * text blocks are unaffected and the next request replays them as the API requires. Text that
+ * cites search results keeps its `citations`.
  */
 export function toolEvents(response: ModelResponse, toolset: Toolset | undefined): NewEvent[] {
   const out: NewEvent[] = [];
+  let serverBlocks: ModelContentBlock[] = [];
+  const message = (content: ModelContentBlock[]): NewEvent => ({
+    type: 'agent.message',
+    // Threadhand extension: server blocks and citations ride along with the text blocks.
+    content: content as Extract<NewEvent, { type: 'agent.message' }>['content'],
+  });
+  const flushServerBlocks = () => {
+    if (serverBlocks.length > 0) out.push(message(serverBlocks));
+    serverBlocks = [];
+  };
   for (const block of response.content) {
+    if (SERVER_BLOCK_TYPES.has(block.type)) {
+      serverBlocks.push(block);
+      continue;
+    }
+    if (block.type === 'text') {
+      if (block.text !== '' || serverBlocks.length > 0) {
+        const text: ModelContentBlock =
+          block.citations && block.citations.length > 0
+            ? { type: 'text', text: block.text, citations: block.citations }
+            : { type: 'text', text: block.text };
+        out.push(message([...serverBlocks, ...(block.text !== '' ? [text] : [])]));
+        serverBlocks = [];
+      }
+      continue;
+    }
+    flushServerBlocks();
     if (block.type === 'thinking')
       out.push({ type: 'agent.thinking', thinking: block.thinking, signature: block.signature });
-    else if (block.type === 'text') {
-      if (block.text !== '')
-        out.push({ type: 'agent.message', content: [{ type: 'text', text: block.text }] });
-    } else if (block.type === 'tool_use') {
+    else if (block.type === 'tool_use') {
       const tool = toolset?.get(block.name);
       if (tool?.kind === 'custom')
         out.push({ type: 'agent.custom_tool_use', name: block.name, input: block.input });
@@ -90,5 +126,6 @@ export function toolEvents(response: ModelResponse, toolset: Toolset | undefined
       }
     }
   }
+  flushServerBlocks();
   return out;
 }

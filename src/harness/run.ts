@@ -12,7 +12,7 @@ import { compactionCut, shouldCompact, summarise } from './compaction.js';
 import { ModelError, type ModelResponse } from './model/client.js';
 import { buildRequest, NO_USAGE, toolEvents } from './request.js';
 import { isInputEvent, type OpenToolUse, openToolUses, type ToolUseEvent } from './state.js';
-import type { HarnessOptions, SessionContext } from './types.js';
+import type { BeforeToolCall, HarnessOptions, SessionContext } from './types.js';
 
 export interface RunOptions extends HarnessOptions {
   ctx: SessionContext;
@@ -32,8 +32,12 @@ export function createRun(options: RunOptions) {
   const signal = controller.signal;
   let lastId = events[events.length - 1]?.id;
   let runStartId = '';
+  /** The last answer ended in `pause_turn`: it is not the end of the turn. */
+  let paused = false;
   let toolset: Toolset | undefined;
   let sandbox: Promise<Sandbox> | undefined;
+  /** Set when a budget stopped or refused a tool call: the turn ends after the open calls. */
+  let budgetStop: string | undefined;
 
   const append = async (batch: NewEvent[]): Promise<SessionEvent[]> =>
     log.append(sessionId, batch, { fencingToken: lease.token });
@@ -79,7 +83,10 @@ export function createRun(options: RunOptions) {
           is_error: result.is_error ?? false,
         };
 
-  const runTool = async (use: ToolUseEvent): Promise<void> => {
+  const runTool = async (
+    use: ToolUseEvent,
+    stopAfter?: Extract<BeforeToolCall, { action: 'continue' }>['stopAfter'],
+  ): Promise<void> => {
     const tool = toolFor(use);
     let result: ToolResult;
     if (!tool?.run) {
@@ -96,11 +103,22 @@ export function createRun(options: RunOptions) {
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
       });
+      // The wall-time budget stops the tool itself (its signal) and answers the call at once.
+      const budget = new AbortController();
+      let budgetTimer: NodeJS.Timeout | undefined;
+      const outOfTime = new Promise<ToolResult>((resolve) => {
+        if (!stopAfter) return;
+        budgetTimer = setTimeout(() => {
+          budgetStop ??= stopAfter.message;
+          budget.abort('budget_reached');
+          resolve(textResult(stopAfter.result, true));
+        }, stopAfter.ms);
+      });
       const run = tool
         .run(use.input, {
           sessionId,
           toolUseId: use.id,
-          signal,
+          signal: stopAfter ? AbortSignal.any([signal, budget.signal]) : signal,
           onProgress: (text) =>
             log.publishDelta(sessionId, {
               type: 'event_delta',
@@ -128,11 +146,23 @@ export function createRun(options: RunOptions) {
           );
         });
       // The race makes an interrupt take effect at once even if a tool ignores its signal.
-      result = await Promise.race([run, aborted]);
+      result = await Promise.race([run, aborted, outOfTime]);
+      clearTimeout(budgetTimer);
       // On shutdown or a lost lease the call stays open: the next run records it as interrupted.
       if (signal.aborted && signal.reason !== 'interrupt') return;
     }
     await append([resultEvent(use, result)]);
+  };
+
+  /** Runs a tool call within the budget: refused once the budget is used up, else timed. */
+  const runWithinBudget = async (use: ToolUseEvent): Promise<void> => {
+    const verdict = await options.hooks?.beforeToolCall?.(ctx, events, use.id);
+    if (verdict?.action === 'stop') {
+      budgetStop ??= verdict.message;
+      await append([resultEvent(use, textResult(verdict.result, true))]);
+      return;
+    }
+    await runTool(use, verdict?.stopAfter);
   };
 
   /** Answers open tool calls that will not run, so the model's context stays valid. */
@@ -189,7 +219,7 @@ export function createRun(options: RunOptions) {
         } else if (o.confirmationStale) {
           await append([resultEvent(use, textResult(INTERRUPTED, true))]);
         } else {
-          await runTool(use);
+          await runWithinBudget(use);
         }
         await sync();
         continue;
@@ -202,7 +232,7 @@ export function createRun(options: RunOptions) {
       // An always-allowed call from an earlier run that never got its result: that run died
       // mid-call. Never run it silently again.
       if (use.id < runStartId) await append([resultEvent(use, textResult(INTERRUPTED, true))]);
-      else await runTool(use);
+      else await runWithinBudget(use);
       await sync();
     }
     return waiting;
@@ -391,6 +421,13 @@ export function createRun(options: RunOptions) {
             await finishInterrupted();
             return lastId;
           }
+          if (budgetStop) {
+            await append([
+              { type: 'agent.message', content: [{ type: 'text', text: budgetStop }] },
+              { type: 'session.status_idle', stop_reason: { type: 'budget_reached' }, stop_details: null },
+            ]);
+            return lastId;
+          }
           if (waiting.length > 0) {
             await idle({ type: 'requires_action', event_ids: waiting });
             return lastId;
@@ -403,7 +440,7 @@ export function createRun(options: RunOptions) {
           // Input counts from the start of the request that produced that answer: a message
           // sent while the answer streamed lands before it in the log but was never seen.
           const lastRequest = events.findLastIndex((e) => e.type === 'span.model_request_start');
-          if (lastIsAnswer && !events.slice(Math.max(0, lastRequest)).some(isInputEvent)) {
+          if (!paused && lastIsAnswer && !events.slice(Math.max(0, lastRequest)).some(isInputEvent)) {
             // A crashed run had already finished its answer; only the idle was missing.
             await idle({ type: 'end_turn' });
             return lastId;
@@ -428,7 +465,9 @@ export function createRun(options: RunOptions) {
             if (signal.aborted) await finishInterrupted();
             return lastId;
           }
-          if (response.stop_reason === 'tool_use') continue;
+          // A long server-side tool (web search) pauses the turn: send the conversation back.
+          paused = response.stop_reason === 'pause_turn';
+          if (response.stop_reason === 'tool_use' || paused) continue;
           const sinceRequest = requestStart ? events.filter((e) => e.id > requestStart) : events;
           if (sinceRequest.some((e) => e.type === 'user.message')) continue; // steering arrived during the answer
           await idle({ type: response.stop_reason === 'refusal' ? 'refusal' : 'end_turn' });

@@ -19,9 +19,21 @@ export type BeforeModelCall =
   /** End the turn idle with `budget_reached`; `message` is shown to the user. */
   | { action: 'stop'; stopReason: 'budget_reached'; message: string };
 
+/** What a hook may decide before one tool call runs (budgets). */
+export type BeforeToolCall =
+  | {
+      action: 'continue';
+      /** Stop the tool after `ms` (the wall time left); `result` answers it, `message` ends the turn. */
+      stopAfter?: { ms: number; message: string; result: string };
+    }
+  /** Do not run it: answer it with `result` (an error), then end the turn idle showing `message`. */
+  | { action: 'stop'; stopReason: 'budget_reached'; message: string; result: string };
+
 export interface HarnessHooks {
   /** Called before every model call with the log so far; may stop the turn (budgets). */
   beforeModelCall?(ctx: SessionContext, events: SessionEvent[]): Promise<BeforeModelCall>;
+  /** Called before each tool call the harness runs, with the log so far; may refuse or time it. */
+  beforeToolCall?(ctx: SessionContext, events: SessionEvent[], toolUseId: string): Promise<BeforeToolCall>;
   /** May rewrite the request (compaction, clipping) before it is sent. */
   prepareRequest?(ctx: SessionContext, events: SessionEvent[], request: ModelRequest): Promise<ModelRequest>;
   /** Called after a run ends (usage totals, metrics). */

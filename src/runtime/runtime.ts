@@ -2,11 +2,13 @@
  * The runtime: the one way front doors change sessions. It appends user events and wakes the
  * session; a worker somewhere (this process or another) runs the harness.
  */
+
 import { resourceId } from '../events/ids.js';
 import { type EventAuthor, type NewEvent, UserEventParams } from '../events/schema.js';
 import type { Logger } from '../logging.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import { type SessionRecord, StoreError, type Stores, type ThreadBinding } from '../store/types.js';
+import { DEFAULT_PRICES, type PriceTable } from '../usage/prices.js';
 import type { Catalog, CreateSessionOptions, Runtime } from './types.js';
 
 export class RuntimeError extends Error {
@@ -25,6 +27,8 @@ export interface RuntimeOptions {
   logger: Logger;
   /** Sandbox providers by name, to destroy a session's hands on terminate/delete. */
   sandboxes?: () => SandboxProvider[];
+  /** The effective price table (default: the shipped one). */
+  prices?: PriceTable;
 }
 
 const threadKey = (b: Pick<ThreadBinding, 'platform' | 'thread'>) => `thread:${b.platform}:${b.thread}`;
@@ -54,6 +58,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const runtime: Runtime = {
     stores,
     catalog,
+    prices: options.prices ?? DEFAULT_PRICES,
 
     async createSession(opts: CreateSessionOptions) {
       const agentName = opts.agent ?? catalog.defaultAgent();

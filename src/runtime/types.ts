@@ -1,6 +1,7 @@
 import type { AgentConfig, EnvironmentConfig } from '../config/schema.js';
 import type { EventAuthor, SessionEvent, UserEventParams } from '../events/schema.js';
 import type { SessionRecord, Stores, ThreadBinding } from '../store/types.js';
+import type { PriceTable } from '../usage/prices.js';
 
 /** A versioned agent as the runtime sees it: YAML-defined (read-only) or made through the API. */
 export interface AgentRecord {
@@ -57,6 +58,8 @@ export interface CreateSessionOptions {
 export interface Runtime {
   readonly stores: Stores;
   readonly catalog: Catalog;
+  /** Model prices for cost shown anywhere (honours `THREADHAND_PRICES_FILE`). */
+  readonly prices: PriceTable;
   createSession(options: CreateSessionOptions): Promise<SessionRecord>;
   send(sessionId: string, events: UserEventParams[], author?: EventAuthor): Promise<SessionEvent[]>;
   /** Terminates (status_terminated) and destroys the session's sandbox; keeps the log. */

@@ -40,6 +40,77 @@ export interface UsageTotals {
   cost_usd: number | null;
   /** Seconds the session spent running (status_running -> status_idle). */
   active_seconds: number;
+  /** Time its sandboxes ran, as reported by their providers (see `SandboxTime`). */
+  sandbox: SandboxTime;
+}
+
+/**
+ * Sandbox running time from `span.sandbox_operation`: providers that meter it (E2B) report the
+ * seconds of each stint on `pause`/`destroy`. The local provider reports none, so its time is
+ * not in the log: `active_seconds` is then null rather than a guess.
+ */
+export interface SandboxTime {
+  /** A sandbox operation was recorded at all. */
+  used: boolean;
+  /** Sum of the reported stints; null when a sandbox ran but no stint was reported. */
+  active_seconds: number | null;
+  /** A sandbox started after its last report: the current stint is not counted yet. */
+  running: boolean;
+}
+
+export function emptySandboxTime(): SandboxTime {
+  return { used: false, active_seconds: 0, running: false };
+}
+
+/** Adds one event to `time` (for callers that fold the log incrementally). */
+export function foldSandboxTime(time: SandboxTime, e: SessionEvent): void {
+  if (e.type !== 'span.sandbox_operation' || e.is_error) return;
+  if (!time.used) time.active_seconds = null;
+  time.used = true;
+  if (e.operation === 'pause' || e.operation === 'destroy') {
+    if (e.active_seconds !== undefined)
+      time.active_seconds = Math.round(((time.active_seconds ?? 0) + e.active_seconds) * 1000) / 1000;
+    time.running = false;
+  } else {
+    time.running = true;
+  }
+}
+
+/** `sandbox 42.5s active`, or why there is no figure. */
+export function formatSandboxTime(t: SandboxTime): string {
+  if (!t.used) return 'no sandbox';
+  if (t.active_seconds === null) return 'sandbox time not recorded (its provider does not report it)';
+  return `sandbox ${t.active_seconds}s active${t.running ? ' + current stint (running, not yet reported)' : ''}`;
+}
+
+/**
+ * Start of the tool result the harness writes for a call it refused because the budget was
+ * reached: such calls never ran, so they do not count as tool calls.
+ */
+export const BUDGET_REFUSAL_PREFIX = 'Not run: the budget was reached.';
+
+function isBudgetRefusal(e: SessionEvent): boolean {
+  if (e.type !== 'agent.tool_result' && e.type !== 'agent.mcp_tool_result') return false;
+  const first = e.content?.[0];
+  return Boolean(e.is_error) && first?.type === 'text' && first.text.startsWith(BUDGET_REFUSAL_PREFIX);
+}
+
+/** Tool calls the model asked for among `events` (built-in, MCP and custom). */
+export function countToolUses(events: SessionEvent[]): number {
+  return events.filter(
+    (e) =>
+      e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use',
+  ).length;
+}
+
+/** Tool calls among `events` that were refused because the budget was reached. */
+export function countBudgetRefusals(events: SessionEvent[]): number {
+  return events.filter(isBudgetRefusal).length;
+}
+
+/** Tool calls that ran (or were handed to the user): refused ones do not count. */
+export function countToolCalls(events: SessionEvent[]): number {
+  return countToolUses(events) - countBudgetRefusals(events);
 }
 
 export function emptyUsage(): UsageTotals {
@@ -52,6 +123,7 @@ export function emptyUsage(): UsageTotals {
     tool_calls: 0,
     cost_usd: 0,
     active_seconds: 0,
+    sandbox: emptySandboxTime(),
   };
 }
 
@@ -68,11 +140,6 @@ export function computeUsage(events: SessionEvent[], model: string, prices: Pric
         totals.cache_read_input_tokens += e.model_usage.cache_read_input_tokens;
         totals.cache_creation_input_tokens += e.model_usage.cache_creation_input_tokens;
         break;
-      case 'agent.tool_use':
-      case 'agent.mcp_tool_use':
-      case 'agent.custom_tool_use':
-        totals.tool_calls++;
-        break;
       case 'session.status_running':
         runningSince = Date.parse(e.processed_at);
         break;
@@ -85,7 +152,9 @@ export function computeUsage(events: SessionEvent[], model: string, prices: Pric
       default:
         break;
     }
+    foldSandboxTime(totals.sandbox, e);
   }
+  totals.tool_calls = countToolCalls(events);
   totals.cost_usd = costUsd(totals, model, prices) ?? null;
   totals.active_seconds = Math.round(totals.active_seconds * 1000) / 1000;
   return totals;

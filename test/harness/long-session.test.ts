@@ -185,4 +185,38 @@ describe('long sessions', () => {
     expect(out).toContain('echo');
     expect(out).toMatch(/run\s+0ms/);
   });
+
+  it('a huge tool output is clipped with a marker in the model request but kept whole in the log', async () => {
+    const head = 'HEAD-'.repeat(20_000); // 100,000 characters: exactly what the context keeps
+    const tail = 'TAIL-9c41 '.repeat(5000); // 50,000 characters past the limit
+    const big: Tool = {
+      name: 'big',
+      description: 'Prints a lot.',
+      input_schema: { type: 'object', properties: {} },
+      kind: 'test',
+      permission: 'always_allow',
+      async run() {
+        return textResult(head + tail);
+      },
+    };
+    t = await startTestThreadhand({
+      extraTools: [big],
+      script: [
+        { content: [{ type: 'tool_use', name: 'big', input: {} }] },
+        { content: [{ type: 'text', text: 'read it' }] },
+      ],
+    });
+    const s = await t.th.runtime.createSession({ initialEvents: [text('go')] });
+    await t.th.runtime.waitForIdle(s.id);
+
+    const result = (await t.events(s.id)).find((e) => e.type === 'agent.tool_result');
+    const logged = result?.type === 'agent.tool_result' ? result.content?.[0] : undefined;
+    expect(logged).toEqual({ type: 'text', text: head + tail });
+
+    const sent = JSON.stringify(t.fake.requests[1]?.body.messages);
+    expect(sent).toContain(
+      `${head}\\n[... 50000 characters clipped from the context; the full output is in the session log]`,
+    );
+    expect(sent).not.toContain('TAIL-9c41');
+  });
 });

@@ -110,6 +110,56 @@ describe('SIGTERM during a running turn', () => {
     expect(request).toContain('first turn done');
   });
 
+  it('stops taking API requests before it drains: a request sent during the drain is refused, the running turn finishes', {
+    timeout: 30_000,
+  }, async () => {
+    const slow = slowTool(1500);
+    const t = await startTestThreadhand({
+      drainGraceMs: 10_000,
+      http: { host: '127.0.0.1', port: 0 },
+      extraTools: [slow.tool],
+      script: [
+        { content: [{ type: 'tool_use', name: 'slow', input: {} }] },
+        { content: [{ type: 'text', text: 'finished during the drain' }] },
+      ],
+    });
+    let closed = false;
+    cleanup.push(() => (closed ? undefined : t.close()));
+    const url = t.th.http!.url;
+    const session = await t.th.runtime.createSession({ agent: 'test', environment: 'default' });
+    await t.th.runtime.send(session.id, [text('do the slow thing')]);
+    await until(() => slow.state.started === 1, 10_000, 'the tool to start');
+
+    const stopping = t.th.stop();
+    // While the turn is still draining, a new session through the API is refused outright
+    // (nothing accepted that no worker would run).
+    const refused = await until(
+      async () => {
+        try {
+          await fetch(`${url}/v1/sessions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+            body: JSON.stringify({ agent: 'test', environment_id: 'default' }),
+          });
+          return false;
+        } catch (error) {
+          return error as Error;
+        }
+      },
+      1000,
+      'the listener to refuse new requests',
+    );
+    expect(String((refused as { cause?: { code?: string } }).cause?.code)).toBe('ECONNREFUSED');
+    expect(slow.state.finished).toBe(0);
+    await stopping;
+    expect(slow.state.finished).toBe(1);
+    const events = await t.events(session.id);
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    expect((await t.th.stores.log.listSessions({ limit: 10 })).data).toHaveLength(1);
+    await t.close();
+    closed = true;
+  });
+
   it('a turn that overruns the grace period is handed back and resumed from the log by the next process', {
     timeout: 30_000,
   }, async () => {

@@ -3,6 +3,8 @@
  * Stop/Approve/Deny buttons, the end-of-turn footer. Every body sets `allowed_mentions` to
  * ping nobody, so nothing the agent writes can notify @everyone, a role or a user.
  */
+
+import type { PriceTable } from '../../usage/prices.js';
 import type { ToolItem, TurnView } from '../core/index.js';
 import { formatUsage, tail, truncate } from '../core/index.js';
 
@@ -108,14 +110,14 @@ const STOP_LABEL: Record<string, string> = {
 };
 
 /** The last message of a turn: how it ended, tokens used and what they cost. */
-export function turnFooter(turn: TurnView, model?: string): MessageBody {
+export function turnFooter(turn: TurnView, model?: string, prices?: PriceTable): MessageBody {
   const ended =
     turn.state === 'terminated'
       ? '⏹️ Session ended'
       : (STOP_LABEL[turn.stopReason?.type ?? 'end_turn'] ?? '✅ Done');
   const lines: string[] = [];
   if (turn.error) lines.push(`⚠️ ${truncate(turn.error, 1500)}`);
-  const usage = turn.usage.model_requests > 0 ? ` · ${formatUsage(turn.usage, model)}` : '';
+  const usage = turn.usage.model_requests > 0 ? ` · ${formatUsage(turn.usage, model, prices)}` : '';
   lines.push(`-# ${ended}${usage}`);
   return { content: lines.join('\n'), components: [], allowed_mentions: NO_PINGS };
 }

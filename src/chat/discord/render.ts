@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../logging.js';
 import type { KV, SessionLog } from '../../store/types.js';
+import type { PriceTable } from '../../usage/prices.js';
 import {
   type ChannelScheduler,
   createRecordStore,
@@ -61,6 +62,8 @@ export interface ThreadRendererOptions {
   throttleMs: number;
   /** The agent's model, for the cost estimate in the footer. */
   model?: string;
+  /** The effective price table for that estimate (default: the shipped one). */
+  prices?: PriceTable;
   typingEveryMs?: number;
 }
 
@@ -143,7 +146,7 @@ export function createThreadRenderer(options: ThreadRendererOptions): ThreadRend
   async function drawFooter(turn: TurnView): Promise<void> {
     const key = `footer:${turn.turnId}`;
     if (await records.get(key)) return;
-    const id = await call(() => io.post(channelId, turnFooter(turn, options.model)));
+    const id = await call(() => io.post(channelId, turnFooter(turn, options.model, options.prices)));
     await records.set(key, id);
     await messages.set(id, { sessionId });
   }

@@ -107,6 +107,7 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
       logger,
       throttleMs: config.throttleMs,
       model: await modelOf(binding.sessionId),
+      prices: runtime.prices,
     });
     if (renderers.has(binding.sessionId)) return;
     renderers.set(binding.sessionId, renderer);

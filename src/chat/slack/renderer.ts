@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../../logging.js';
 import type { KV, SessionLog } from '../../store/types.js';
+import type { PriceTable } from '../../usage/prices.js';
 import { followSessionView } from '../core/follow.js';
 import { createRecordStore, type RecordStore } from '../core/records.js';
 import { createThrottle, type Throttle } from '../core/scheduler.js';
@@ -35,6 +36,8 @@ export interface RendererDeps {
   render: SlackRenderConfig;
   reactions: SlackReactions;
   modelFor(sessionId: string): Promise<string | undefined>;
+  /** The effective price table for the cost in the footer (default: the shipped one). */
+  prices?: PriceTable;
   /** Maps a posted message to its session (and tool use) for reactions. */
   rememberMessage(
     channel: string,
@@ -312,7 +315,7 @@ export function createThreadRenderer(target: ThreadTarget, deps: RendererDeps): 
     else if (turn.stopReason && turn.stopReason.type !== 'end_turn')
       notes.push(`stopped: ${turn.stopReason.type}`);
     if (turn.state === 'terminated') notes.push('session terminated');
-    return [formatUsage(turn.usage, model), ...notes].join(' · ');
+    return [formatUsage(turn.usage, model, deps.prices), ...notes].join(' · ');
   };
 
   const reconcileTurn = async (turn: TurnView): Promise<boolean> => {

@@ -110,6 +110,7 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
       render: config.render,
       reactions: config.reactions,
       modelFor,
+      prices: runtime.prices,
       streaming,
       rememberMessage: (channel, ts, info) => messagesStore.set(`${channel}:${ts}`, info),
       onEnded: (sessionId) => {

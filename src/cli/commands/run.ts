@@ -90,6 +90,7 @@ Examples:
           style,
           tty: Boolean(io.stdout.isTTY),
           model: agent ? modelId(agent.config) : undefined,
+          prices: th.prices,
         });
         const outcome = await streamSession({
           runtime: th.runtime,

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { summarizeToolInput, truncate } from '../../chat/core/summary.js';
-import { formatUsage } from '../../chat/core/usage.js';
-import { emptyUsage } from '../../chat/core/view.js';
 import type { SessionEvent } from '../../events/schema.js';
 import type { SessionRecord } from '../../store/types.js';
+import type { PriceTable } from '../../usage/prices.js';
+import { computeUsage, formatSandboxTime } from '../../usage/usage.js';
 import { type GlobalOptions, withThreadhand } from '../context.js';
 import { CliError, type CliIo, EXIT } from '../io.js';
 import { createRenderer, stopReasonLabel } from '../render.js';
@@ -51,28 +51,36 @@ export function describeEvent(e: SessionEvent): string {
       const u = e.model_usage;
       return `${u.input_tokens} in · ${u.output_tokens} out · ${u.cache_read_input_tokens} cache read · ${u.cache_creation_input_tokens} cache write`;
     }
+    case 'span.sandbox_operation':
+      return `${e.is_error ? 'error ' : ''}${e.operation} ${e.provider}${e.active_seconds !== undefined ? ` · ${e.active_seconds}s active` : ''}`;
     default:
       return '';
   }
 }
 
-function header(s: SessionRecord, events: SessionEvent[], model: string | undefined, style: Style): string {
-  const usage = emptyUsage();
-  for (const e of events) {
-    if (e.type !== 'span.model_request_end') continue;
-    usage.input_tokens += e.model_usage.input_tokens;
-    usage.output_tokens += e.model_usage.output_tokens;
-    usage.cache_read_input_tokens += e.model_usage.cache_read_input_tokens;
-    usage.cache_creation_input_tokens += e.model_usage.cache_creation_input_tokens;
-    usage.model_requests++;
-  }
+function header(
+  s: SessionRecord,
+  events: SessionEvent[],
+  model: string | undefined,
+  prices: PriceTable,
+  style: Style,
+): string {
+  const u = computeUsage(events, model ?? '', prices);
+  const n = (x: number) => x.toLocaleString('en-US');
+  const cost =
+    u.cost_usd === null
+      ? 'cost unknown'
+      : `$${u.cost_usd < 0.01 ? u.cost_usd.toFixed(4) : u.cost_usd.toFixed(2)}`;
+  const plural = (x: number, what: string) => `${x} ${what}${x === 1 ? '' : 's'}`;
   return [
     `${style.bold(s.id)}${s.title ? `  ${s.title}` : ''}`,
     `  status   ${statusOf(s)}`,
     `  agent    ${s.agent_id} v${s.agent_version}${model ? ` (${model})` : ''}`,
     `  env      ${s.environment_id}`,
     `  created  ${s.created_at}   updated ${s.updated_at}`,
-    `  events   ${s.event_count}   usage ${formatUsage(usage, model)} in ${usage.model_requests} model request(s)`,
+    `  events   ${s.event_count}`,
+    `  usage    ${n(u.input_tokens)} in · ${n(u.output_tokens)} out · ${n(u.cache_read_input_tokens)} cache read · ${n(u.cache_creation_input_tokens)} cache write · ${cost} (${plural(u.model_requests, 'model request')}, ${plural(u.tool_calls, 'tool call')})`,
+    `  time     ${u.active_seconds}s running · ${formatSandboxTime(u.sandbox)}`,
     '',
   ].join('\n');
 }
@@ -138,7 +146,7 @@ export function registerSessions(program: Command, io: CliIo, setExit: (code: nu
           return;
         }
         const s = style();
-        io.stdout.write(header(session, events, await modelOf(th, session), s));
+        io.stdout.write(header(session, events, await modelOf(th, session), th.prices, s));
         for (const e of events) {
           const time = e.processed_at.slice(11, 23);
           io.stdout.write(`${s.dim(time)}  ${e.type.padEnd(26)} ${describeEvent(e)}\n`);
@@ -163,6 +171,7 @@ export function registerSessions(program: Command, io: CliIo, setExit: (code: nu
           style: style(),
           tty: false,
           model: await modelOf(th, session),
+          prices: th.prices,
           showUserEvents: true,
         });
         let previous: string | undefined;

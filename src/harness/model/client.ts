@@ -12,8 +12,34 @@ export interface ModelToolDefinition {
   cache_control?: { type: 'ephemeral' };
 }
 
+/** A tool the API runs itself (Anthropic's web search), sent by its versioned type. */
+export interface ModelServerToolDefinition {
+  type: 'web_search_20250305';
+  name: 'web_search';
+  max_uses?: number;
+  cache_control?: { type: 'ephemeral' };
+}
+
+/**
+ * A block of a server tool call (`server_tool_use`, `web_search_tool_result`...), kept exactly
+ * as the API sent it: the next request must send it back unchanged (encrypted content and all).
+ */
+export interface ModelServerBlock {
+  type: 'server_tool_use' | 'web_search_tool_result';
+  [field: string]: unknown;
+}
+
+export const SERVER_BLOCK_TYPES: ReadonlySet<string> = new Set(['server_tool_use', 'web_search_tool_result']);
+
 export type ModelContentBlock =
-  | { type: 'text'; text: string; cache_control?: { type: 'ephemeral' } }
+  | {
+      type: 'text';
+      text: string;
+      /** Sources of the text (web search results); sent back as received. */
+      citations?: unknown[];
+      cache_control?: { type: 'ephemeral' };
+    }
+  | ModelServerBlock
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
@@ -35,7 +61,7 @@ export interface ModelRequest {
   model: string;
   max_tokens: number;
   system?: { type: 'text'; text: string; cache_control?: { type: 'ephemeral' } }[];
-  tools?: ModelToolDefinition[];
+  tools?: (ModelToolDefinition | ModelServerToolDefinition)[];
   messages: ModelMessage[];
   thinking?: { type: 'enabled'; budget_tokens: number };
 }
@@ -45,6 +71,8 @@ export interface ModelUsageTotals {
   output_tokens: number;
   cache_read_input_tokens: number;
   cache_creation_input_tokens: number;
+  /** Searches the API ran for server-side web search (present when there were any). */
+  server_tool_use?: { web_search_requests: number };
 }
 
 export interface ModelResponse {
@@ -116,6 +144,11 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         cache_creation_input_tokens: 0,
       };
       let stopReason: string | null = null;
+      const countSearches = (u: { server_tool_use?: { web_search_requests?: number } | null } | null) => {
+        const searches = u?.server_tool_use?.web_search_requests;
+        if (typeof searches === 'number' && searches > 0)
+          usage.server_tool_use = { web_search_requests: searches };
+      };
       let firstToken = false;
       const markFirst = () => {
         if (!firstToken) {
@@ -137,12 +170,18 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
               usage.cache_read_input_tokens = u.cache_read_input_tokens ?? 0;
               usage.cache_creation_input_tokens = u.cache_creation_input_tokens ?? 0;
               usage.output_tokens = u.output_tokens ?? 0;
+              countSearches(u);
               break;
             }
             case 'content_block_start': {
               const b = event.content_block;
               if (b.type === 'text') blocks[event.index] = { type: 'text', text: b.text ?? '' };
-              else if (b.type === 'thinking')
+              else if (SERVER_BLOCK_TYPES.has(b.type)) {
+                // Verbatim; a server_tool_use's input then streams as input_json_delta.
+                const block = { ...b } as ModelServerBlock & { partialJson?: string };
+                if (b.type === 'server_tool_use') block.partialJson = '';
+                blocks[event.index] = block;
+              } else if (b.type === 'thinking')
                 blocks[event.index] = { type: 'thinking', thinking: '', signature: '' };
               else if (b.type === 'redacted_thinking')
                 blocks[event.index] = { type: 'redacted_thinking', data: b.data };
@@ -170,7 +209,12 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
                 callbacks.onThinking?.(d.thinking, event.index);
               } else if (d.type === 'signature_delta' && block.type === 'thinking') {
                 block.signature += d.signature;
-              } else if (d.type === 'input_json_delta' && block.type === 'tool_use') {
+              } else if (d.type === 'citations_delta' && block.type === 'text') {
+                block.citations = [...(block.citations ?? []), d.citation];
+              } else if (
+                d.type === 'input_json_delta' &&
+                (block.type === 'tool_use' || block.type === 'server_tool_use')
+              ) {
                 markFirst();
                 block.partialJson = (block.partialJson ?? '') + d.partial_json;
               }
@@ -181,12 +225,16 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
               if (block?.type === 'tool_use') {
                 block.input = parseToolInput(block.partialJson ?? '');
                 delete block.partialJson;
+              } else if (block?.type === 'server_tool_use' && block.partialJson !== undefined) {
+                if (block.partialJson !== '') block.input = parseToolInput(String(block.partialJson));
+                delete block.partialJson;
               }
               break;
             }
             case 'message_delta': {
               stopReason = event.delta.stop_reason ?? stopReason;
               if (event.usage?.output_tokens != null) usage.output_tokens = event.usage.output_tokens;
+              countSearches(event.usage);
               break;
             }
             default:

@@ -4,9 +4,18 @@
  * with which permission policy comes from the agent's toolset entry: a per-tool config wins
  * over `default_config`; tools are enabled and `always_allow` unless configured otherwise.
  * `web_search` is offered when a search backend is configured, or when the agent enables it
- * explicitly (it then answers with a clear error saying no backend is configured).
+ * explicitly. It runs as Anthropic's server tool when `serverWebSearch` is on, the model
+ * supports it and no approval is asked (the API runs server searches inside the request, so
+ * `always_ask` cannot be honoured there); else through the backend, or answers with a clear
+ * error saying none is configured.
  */
-import type { AgentConfig, AgentTool, BuiltinToolName, EnvironmentConfig } from '../../config/schema.js';
+import {
+  type AgentConfig,
+  type AgentTool,
+  type BuiltinToolName,
+  type EnvironmentConfig,
+  modelId,
+} from '../../config/schema.js';
 import type { EgressDenial } from '../../credentials/proxy.js';
 import type { PermissionPolicy, Tool } from '../types.js';
 import { bashTool } from './bash.js';
@@ -14,15 +23,25 @@ import { defineBuiltinTool } from './define.js';
 import { editTool, readTool, writeTool } from './files.js';
 import { globTool, grepTool } from './search.js';
 import { type WebSearchBackend, webFetchTool, webSearchTool } from './web.js';
+import { serverWebSearchTool, supportsServerWebSearch } from './web-search.js';
 
 export { SHELL_STATE_PATH } from './bash.js';
 export type { WebSearchBackend, WebSearchResult } from './web.js';
+export {
+  createJsonSearchBackend,
+  isServerTool,
+  type ServerTool,
+  type WebSearchSettings,
+  webSearchFromEnv,
+} from './web-search.js';
 
 export interface BuiltinToolsetOptions {
   agent: AgentConfig;
   environment: EnvironmentConfig;
   /** Backend for web_search; without one the tool is off (see above). */
   webSearch?: WebSearchBackend;
+  /** Use Anthropic's server-side web search for models that support it (off unless given). */
+  serverWebSearch?: { maxUses: number };
   /** fetch for web_fetch (default: global fetch). */
   fetch?: typeof fetch;
   /** web_fetch requests refused by the environment's allowlist (log them as events). */
@@ -87,7 +106,12 @@ export function createBuiltinToolset(options: BuiltinToolsetOptions): Tool[] {
           onEgressDenied: options.onEgressDenied,
         }),
       ),
-    web_search: () => defineBuiltin(webSearchTool(options.webSearch)),
+    web_search: () => (permission: PermissionPolicy) =>
+      options.serverWebSearch &&
+      permission === 'always_allow' &&
+      supportsServerWebSearch(modelId(options.agent))
+        ? serverWebSearchTool(permission, options.serverWebSearch.maxUses)
+        : defineBuiltinTool(webSearchTool(options.webSearch), permission),
   } satisfies Record<BuiltinToolName, () => (permission: PermissionPolicy) => Tool>;
 
   const tools: Tool[] = [];

@@ -171,14 +171,24 @@ export function webSearchTool(backend: WebSearchBackend | undefined): BuiltinToo
     async run(input, ctx): Promise<ToolResult> {
       if (!backend) {
         return textResult(
-          'web_search is not available: this Threadhand has no search backend configured. Use web_fetch with a known URL instead, or ask the operator to configure a search backend.',
+          "web_search is not available: this Threadhand has no search backend configured (THREADHAND_WEB_SEARCH_URL), and Anthropic's server-side search is off or not supported by this model. Use web_fetch with a known URL instead, or ask the operator to configure a search backend.",
           true,
         );
       }
-      const results = await backend.search(input.query, {
-        signal: ctx.signal,
-        maxResults: input.max_results ?? 5,
-      });
+      let results: WebSearchResult[];
+      try {
+        results = await backend.search(input.query, {
+          signal: ctx.signal,
+          maxResults: input.max_results ?? 5,
+        });
+      } catch (error) {
+        if (ctx.signal.aborted) return textResult('web_search was interrupted.', true);
+        const reason = error instanceof Error ? error.message : String(error);
+        return textResult(
+          `web_search failed: ${reason}. Try again later, or use web_fetch with a known URL.`,
+          true,
+        );
+      }
       if (results.length === 0) return textResult(`No results for "${input.query}".`);
       return textResult(
         results

@@ -1,23 +1,46 @@
 // Turn -> Messages API wire objects: the whole message (non-streaming) and the SSE events.
-import type { FakeBlock, FakeTurn } from './types.js';
+import type { FakeBlock, FakeCitation, FakeTurn, FakeWebSearchResultContent } from './types.js';
 
 export interface WireUsage {
   input_tokens: number;
   output_tokens: number;
   cache_read_input_tokens: number;
   cache_creation_input_tokens: number;
+  server_tool_use?: { web_search_requests: number };
 }
 
 export type WireBlock =
-  | { type: 'text'; text: string; citations: null }
+  | { type: 'text'; text: string; citations: FakeCitation[] | null }
   | { type: 'thinking'; thinking: string; signature: string }
-  | { type: 'tool_use'; id: string; name: string; input: unknown };
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'server_tool_use'; id: string; name: string; input: unknown; caller: { type: 'direct' } }
+  | {
+      type: 'web_search_tool_result';
+      tool_use_id: string;
+      content: FakeWebSearchResultContent;
+      caller: { type: 'direct' };
+    };
 
 export function wireBlocks(turn: FakeTurn, messageSeq: number): WireBlock[] {
   return (turn.content ?? []).map((block, i): WireBlock => {
     switch (block.type) {
       case 'text':
-        return { type: 'text', text: block.text, citations: null };
+        return { type: 'text', text: block.text, citations: block.citations ?? null };
+      case 'server_tool_use':
+        return {
+          type: 'server_tool_use',
+          id: block.id ?? `srvtoolu_fake_${String(messageSeq).padStart(4, '0')}_${i}`,
+          name: block.name,
+          input: block.input,
+          caller: { type: 'direct' },
+        };
+      case 'web_search_tool_result':
+        return {
+          type: 'web_search_tool_result',
+          tool_use_id: block.tool_use_id,
+          content: block.content,
+          caller: { type: 'direct' },
+        };
       case 'thinking':
         return {
           type: 'thinking',
@@ -51,6 +74,7 @@ export function wireUsage(turn: FakeTurn, requestBody: unknown, blocks: WireBloc
     output_tokens: turn.usage?.output_tokens ?? Math.max(1, Math.ceil(outChars / 4)),
     cache_read_input_tokens: turn.usage?.cache_read_input_tokens ?? 0,
     cache_creation_input_tokens: turn.usage?.cache_creation_input_tokens ?? 0,
+    ...(turn.usage?.server_tool_use ? { server_tool_use: turn.usage.server_tool_use } : {}),
   };
 }
 
@@ -89,9 +113,10 @@ export function blockEvents(block: WireBlock, index: number, size: number): SseE
         data: {
           type: 'content_block_start',
           index,
-          content_block: { type: 'text', text: '', citations: null },
+          content_block: { type: 'text', text: '', citations: block.citations ? [] : null },
         },
       });
+      for (const citation of block.citations ?? []) delta({ type: 'citations_delta', citation });
       for (const piece of chunk(block.text, size)) delta({ type: 'text_delta', text: piece });
       break;
     case 'thinking':
@@ -118,6 +143,21 @@ export function blockEvents(block: WireBlock, index: number, size: number): SseE
       for (const piece of chunk(JSON.stringify(block.input ?? {}), size)) {
         delta({ type: 'input_json_delta', partial_json: piece });
       }
+      break;
+    case 'server_tool_use':
+      events.push({
+        event: 'content_block_start',
+        data: { type: 'content_block_start', index, content_block: { ...block, input: {} } },
+      });
+      for (const piece of chunk(JSON.stringify(block.input ?? {}), size)) {
+        delta({ type: 'input_json_delta', partial_json: piece });
+      }
+      break;
+    case 'web_search_tool_result':
+      events.push({
+        event: 'content_block_start',
+        data: { type: 'content_block_start', index, content_block: block },
+      });
       break;
   }
   events.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index } });

@@ -1,15 +1,42 @@
 // Types of the fake Anthropic Messages API server (test/fakes/anthropic/server.ts).
 
 export type FakeBlock =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; citations?: FakeCitation[] }
   | { type: 'thinking'; thinking: string; signature?: string }
-  | { type: 'tool_use'; name: string; input: unknown; id?: string };
+  | { type: 'tool_use'; name: string; input: unknown; id?: string }
+  /** Anthropic's server-side web search: the call (input streams as input_json_delta)... */
+  | { type: 'server_tool_use'; name: 'web_search'; input: unknown; id?: string }
+  /** ...and its result (sent whole in content_block_start), tied by `tool_use_id`. */
+  | { type: 'web_search_tool_result'; tool_use_id: string; content: FakeWebSearchResultContent };
+
+export interface FakeWebSearchResult {
+  type: 'web_search_result';
+  url: string;
+  title: string;
+  encrypted_content: string;
+  page_age: string | null;
+}
+
+export type FakeWebSearchResultContent =
+  | FakeWebSearchResult[]
+  | { type: 'web_search_tool_result_error'; error_code: string };
+
+/** A text block's citation of a web search result (streamed as citations_delta). */
+export interface FakeCitation {
+  type: 'web_search_result_location';
+  url: string;
+  title: string | null;
+  encrypted_index: string;
+  cited_text: string;
+}
 
 export interface FakeUsage {
   input_tokens?: number;
   output_tokens?: number;
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
+  /** Server tool counts, sent in `usage.server_tool_use` when given. */
+  server_tool_use?: { web_search_requests: number };
 }
 
 /** An HTTP error answered instead of a message (Anthropic error JSON shape). */
