@@ -20,8 +20,15 @@ export const DiscordConfig = z.object({
   environment: z.string().optional(),
   /** Minimum time between redraws of a streaming answer (per thread). */
   throttleMs: z.number().int().min(0).default(1000),
-  /** Minimum time between two calls in one channel (Discord allows ~5 per 5 s). */
-  channelIntervalMs: z.number().int().min(0).default(250),
+  /**
+   * Minimum time between two renderer calls (post, edit, typing) in one channel. Discord's
+   * message routes allow about 5 calls per 5 s per channel; it announces each bucket in the
+   * X-RateLimit-* headers and discord.js queues by them, but that queue only holds a request
+   * once a bucket is spent, so a burst (several tool cards at once) would go out together and
+   * then stall until the reset. One call a second keeps a thread within 5 per 5 s across all
+   * of these routes together, whatever the headers say.
+   */
+  channelIntervalMs: z.number().int().min(0).default(1000),
   /**
    * Only one process holds the gateway (leases in the shared store); a standby takes over
    * this long after the holder stops renewing.

@@ -166,6 +166,10 @@ export async function handleReaction(
   const member = message.guild?.members.cache.get(user.id);
   const actor: Actor = { userId: user.id, roleIds: roleIdsOf(member) };
   if (!mayControl(ctx.config, actor, binding)) {
+    // Ignored without a word, by design: Discord has no private reply to a reaction (only an
+    // interaction can be answered ephemerally), and a reply in the thread would tell everyone.
+    // The reaction stays on the message: removing someone else's needs Manage Messages, which
+    // the bot does not ask for. The buttons do answer privately.
     ctx.logger.info(
       { sessionId: binding.sessionId, userId: user.id, action },
       'discord: reaction from a user not allowed',

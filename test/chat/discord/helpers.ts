@@ -7,6 +7,7 @@ import {
   type DiscordConfigInput,
   type DiscordService,
 } from '../../../src/chat/discord/index.js';
+import type { AgentConfigInput } from '../../../src/config/schema.js';
 import { createLogger, silentLogger } from '../../../src/logging.js';
 import type { Tool } from '../../../src/tools/types.js';
 import type { FakeScript } from '../../fakes/anthropic/types.js';
@@ -36,6 +37,8 @@ export async function startDiscordStack(
   options: {
     script?: FakeScript;
     extraTools?: Tool[];
+    /** Agents in the catalog (default: one `test` agent on the unpriced `claude-test`). */
+    agents?: AgentConfigInput[];
     config?: DiscordConfigInput;
     fake?: FakeDiscordOptions;
   } = {},
@@ -43,6 +46,7 @@ export async function startDiscordStack(
   const t = await startTestThreadhand({
     script: options.script ?? [],
     ...(options.extraTools ? { extraTools: options.extraTools } : {}),
+    ...(options.agents ? { agents: options.agents } : {}),
   });
   const discord = await startFakeDiscord(options.fake);
   const make = () =>

@@ -86,6 +86,25 @@ describe('Discord: a mention opens a thread bound to a session', () => {
     ).toEqual(['text', 'card', 'answer', 'footer']);
   });
 
+  it('ends the turn with the tokens and their cost when the model has a list price', async () => {
+    stack = await startDiscordStack({
+      // Priced by the shipped table (prefix `claude-sonnet-4`): $3 in and $15 out per million tokens.
+      agents: [{ name: 'test', model: 'claude-sonnet-4-6' }],
+      script: [
+        {
+          content: [{ type: 'text', text: 'Priced answer.' }],
+          usage: { input_tokens: 100_000, output_tokens: 2000 },
+        },
+      ],
+    });
+    const { discord } = stack;
+    const { message } = discord.postMessage({ user: alice, content: 'what does it cost', mentionBot: true });
+    const threadId = await threadOn(discord, message.id);
+    const [footer] = await footers(discord, threadId);
+    // 100,000 × $3/M + 2,000 × $15/M = $0.30 + $0.03.
+    expect(footer?.content).toBe('-# ✅ Done · 100k in · 2,000 out · $0.33');
+  });
+
   it('continues the session when the starter writes in the thread, and works in DMs', async () => {
     stack = await startDiscordStack({
       script: [
