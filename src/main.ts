@@ -316,7 +316,8 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
         metrics.addChatSource(service);
         logger.info({ service: service.name }, 'started');
       }
-      if (options.http !== false && role !== 'worker') {
+      // A worker listens only when given a port: /healthz, /readyz and /metrics, no API.
+      if (options.http !== false && (role !== 'worker' || options.http !== undefined)) {
         const host = options.http?.host ?? env.THREADHAND_HOST ?? '127.0.0.1';
         const port = options.http?.port ?? Number(env.THREADHAND_PORT ?? 4040);
         const apiKeys = (env.THREADHAND_API_KEYS ?? '')

@@ -29,6 +29,13 @@ export const EnvSchema = z.object({
       .min(0, 'THREADHAND_PORT must be a port number between 0 and 65535, e.g. 4040')
       .max(65535, 'THREADHAND_PORT must be a port number between 0 and 65535, e.g. 4040'),
   ).transform((v) => v ?? 4040),
+  THREADHAND_WORKER_PORT: opt(
+    z.coerce
+      .number({ error: 'THREADHAND_WORKER_PORT must be a port number between 0 and 65535, e.g. 9464' })
+      .int('THREADHAND_WORKER_PORT must be a whole port number between 0 and 65535, e.g. 9464')
+      .min(0, 'THREADHAND_WORKER_PORT must be a port number between 0 and 65535, e.g. 9464')
+      .max(65535, 'THREADHAND_WORKER_PORT must be a port number between 0 and 65535, e.g. 9464'),
+  ),
   THREADHAND_ROLE: opt(
     z.enum(['all', 'front', 'worker'], { error: 'THREADHAND_ROLE must be one of all, front or worker' }),
   ).transform((v) => v ?? 'all'),

@@ -60,6 +60,12 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
     description: 'Port of the HTTP listener (0 picks a free one).',
     example: '4040',
   },
+  THREADHAND_WORKER_PORT: {
+    group: 'Server',
+    description:
+      'With `--role worker`: serve `/healthz`, `/readyz` and `/metrics` (no API) on this port, so workers can be probed and scraped. Unset: a worker opens no port.',
+    example: '9464',
+  },
   THREADHAND_ROLE: {
     group: 'Server',
     description:

@@ -20,7 +20,10 @@ export function registerStart(program: Command, io: CliIo, setExit: (code: numbe
     )
     .option('--role <role>', 'all (default), front (front doors only) or worker (harness only)')
     .option('--host <host>', 'HTTP listen address (default THREADHAND_HOST or 127.0.0.1)')
-    .option('--port <port>', 'HTTP port (default THREADHAND_PORT or 4040; 0 = any free port)')
+    .option(
+      '--port <port>',
+      'HTTP port (default THREADHAND_PORT or 4040; 0 = any free port); for a worker, its health and metrics port (THREADHAND_WORKER_PORT)',
+    )
     .addHelpText(
       'after',
       `
@@ -59,9 +62,12 @@ enable the chat front doors. Stops cleanly on Ctrl-C or SIGTERM.`,
           agentsDir: agentsDirOf(io, globals),
           dataDir: dataDirOf(io, globals),
           logger,
+          // A worker serves only health and metrics, and only on a port it was given.
           http:
             role === 'worker'
-              ? false
+              ? (port ?? env.THREADHAND_WORKER_PORT) === undefined
+                ? false
+                : { host: opts.host ?? env.THREADHAND_HOST, port: port ?? env.THREADHAND_WORKER_PORT }
               : { host: opts.host ?? env.THREADHAND_HOST, port: port ?? env.THREADHAND_PORT },
         });
       } catch (error) {
