@@ -26,6 +26,7 @@ import { createModelClient, type ModelClient } from './harness/model/client.js';
 import { createToolsetFactory, type ToolSource } from './harness/toolset.js';
 import type { Harness, HarnessHooks, SandboxHandle, SessionContext } from './harness/types.js';
 import { createLogger, type Logger } from './logging.js';
+import { createFileStore, createResourceMounter, createSessionResourceStore } from './resources/index.js';
 import { createMetrics, type Metrics, storeReadiness, withObservedLog } from './runtime/metrics.js';
 import { createRuntime } from './runtime/runtime.js';
 import type { Catalog, Runtime, Service } from './runtime/types.js';
@@ -217,6 +218,19 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     ...options.hooks,
   };
 
+  // Session resources (files, repositories) go into the sandbox when a tool first needs it.
+  const resources = createResourceMounter({
+    files: createFileStore(stores.resources),
+    resources: createSessionResourceStore(stores.resources),
+    logger,
+  });
+  const withResources =
+    (sandboxFor: (ctx: SessionContext) => Promise<SandboxHandle>) =>
+    async (ctx: SessionContext): Promise<SandboxHandle> => {
+      const handle = await sandboxFor(ctx);
+      await resources.mountPending(ctx.session.id, handle.sandbox);
+      return handle;
+    };
   const harness = createHarness({
     log: stores.log,
     leases: stores.leases,
@@ -225,12 +239,13 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
     model,
     logger,
     toolsetFor: createToolsetFactory(sources),
-    sandboxFor: async (ctx): Promise<SandboxHandle> => {
+    sandboxFor: withResources(async (ctx): Promise<SandboxHandle> => {
       const provider = providerFor(ctx);
       // Only the local provider's egress goes through Threadhand's proxy (credential injection).
       const prepared = provider.name === 'local' ? await sandboxCredentials.prepare(ctx) : undefined;
+      const recordActiveTime = provider.activeTimeRecordedBy === 'harness';
       const existing = provider.peek(ctx.session.id);
-      if (existing) return { sandbox: prepared ? await prepared.wrap(existing) : existing };
+      if (existing) return { sandbox: prepared ? await prepared.wrap(existing) : existing, recordActiveTime };
       const before = provider.provisionCount();
       const started = performance.now();
       const raw = await provider.get(ctx.session.id, prepared?.environment ?? ctx.environment);
@@ -240,6 +255,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       const sandboxId = (raw as { sandboxId?: string }).sandboxId ?? raw.id;
       return {
         sandbox,
+        recordActiveTime,
         operation: {
           operation,
           provider: provider.name,
@@ -247,7 +263,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
           sandbox_id: sandboxId,
         },
       };
-    },
+    }),
     hooks,
     ...options.harness,
   });

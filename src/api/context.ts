@@ -1,5 +1,6 @@
 import type { VaultStore } from '../credentials/vault-types.js';
 import type { Logger } from '../logging.js';
+import type { FileStore, SessionResourceStore } from '../resources/types.js';
 import type { Catalog, Runtime } from '../runtime/types.js';
 import type { Stores } from '../store/types.js';
 import type { PriceTable } from '../usage/prices.js';
@@ -18,6 +19,12 @@ export interface ApiDeps {
   signal?: AbortSignal;
   /** Model prices for the session's `usage.list_cost`. */
   prices: PriceTable;
+  /** Uploaded files (`/v1/files`). */
+  files: FileStore;
+  /** Files and repositories mounted into sessions' sandboxes. */
+  sessionResources: SessionResourceStore;
+  /** Largest accepted file upload, in bytes. */
+  maxFileBytes: number;
 }
 
 export const nowIso = () => new Date().toISOString();

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { VaultStore } from '../credentials/vault-types.js';
 import type { Logger } from '../logging.js';
+import { createFileStore, createSessionResourceStore } from '../resources/store.js';
 import type { Catalog, Runtime } from '../runtime/types.js';
 import type { Stores } from '../store/types.js';
 import { DEFAULT_PRICES, type PriceTable } from '../usage/prices.js';
@@ -16,6 +17,8 @@ import { ApiError, createErrorHandler } from './errors.js';
 import { agentRoutes } from './routes/agents.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes, type StreamCounter } from './routes/events.js';
+import { fileRoutes } from './routes/files.js';
+import { sessionResourceRoutes } from './routes/session-resources.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { vaultRoutes } from './routes/vaults.js';
 import { createSessionView } from './session-wire.js';
@@ -45,6 +48,8 @@ export interface ApiRoutesOptions {
   signal?: AbortSignal;
   /** Largest accepted request body. Default 32 MiB (images travel base64 in messages). */
   maxBodyBytes?: number;
+  /** Largest accepted file upload (`POST /v1/files`). Default 16 MiB. */
+  maxFileBytes?: number;
 }
 
 export type ApiRoutes = Hono & {
@@ -62,6 +67,9 @@ export function createApiRoutes(options: ApiRoutesOptions): ApiRoutes {
     vaults: options.vaults ?? createPlainVaultStore(options.stores.resources),
     keepAliveMs: options.keepAliveMs ?? 15_000,
     prices: options.prices ?? DEFAULT_PRICES,
+    files: createFileStore(options.stores.resources),
+    sessionResources: createSessionResourceStore(options.stores.resources),
+    maxFileBytes: options.maxFileBytes ?? 16 * 1024 * 1024,
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const streams: StreamCounter = { open: 0 };
@@ -85,9 +93,11 @@ export function createApiRoutes(options: ApiRoutesOptions): ApiRoutes {
   );
   api.route('/agents', agentRoutes(deps));
   api.route('/environments', environmentRoutes(deps));
+  api.route('/sessions', sessionResourceRoutes(deps));
   api.route('/sessions', sessionRoutes(deps, view));
   api.route('/sessions', eventRoutes(deps, streams));
   api.route('/vaults', vaultRoutes(deps));
+  api.route('/files', fileRoutes(deps));
   return Object.assign(api, { openStreams: () => streams.open });
 }
 

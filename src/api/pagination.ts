@@ -91,3 +91,40 @@ export const PageQuery = z.object({ limit: LimitParam, page: z.string().nullish(
 export function pageParams(query: Record<string, string>): { limit: number; page?: string | null } {
   return parseWith(PageQuery, { limit: query.limit, page: query.page });
 }
+
+/** An RFC 3339 time (`Z` or an offset, any fraction), as epoch milliseconds. */
+const Instant = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
+const CreatedAtQuery = z.object({
+  'created_at[gt]': Instant.optional(),
+  'created_at[gte]': Instant.optional(),
+  'created_at[lt]': Instant.optional(),
+  'created_at[lte]': Instant.optional(),
+});
+
+/** `created_at[gt|gte|lt|lte]` from the query string, validated. */
+export function createdAtParams(query: Record<string, string>): z.output<typeof CreatedAtQuery> {
+  return parseWith(CreatedAtQuery, {
+    'created_at[gt]': query['created_at[gt]'],
+    'created_at[gte]': query['created_at[gte]'],
+    'created_at[lt]': query['created_at[lt]'],
+    'created_at[lte]': query['created_at[lte]'],
+  });
+}
+
+/**
+ * Whether a stored timestamp is within the bounds. Compared as instants, not text: `...:05Z`
+ * and `...:05.123Z` (or a `+02:00` offset) sort wrongly as strings.
+ */
+export function withinCreatedAt(bounds: z.output<typeof CreatedAtQuery>, iso: string): boolean {
+  const at = Date.parse(iso);
+  const gt = bounds['created_at[gt]'];
+  const gte = bounds['created_at[gte]'];
+  const lt = bounds['created_at[lt]'];
+  const lte = bounds['created_at[lte]'];
+  return (
+    (gt === undefined || at > gt) &&
+    (gte === undefined || at >= gte) &&
+    (lt === undefined || at < lt) &&
+    (lte === undefined || at <= lte)
+  );
+}

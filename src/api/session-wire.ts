@@ -8,6 +8,7 @@ import { costUsd, emptySandboxTime, foldSandboxTime, type SandboxTime } from '..
 import { agentDefinitionToWire } from './agent-wire.js';
 import type { ApiDeps } from './context.js';
 import { AGENT_KIND, agentRecordOf, type StoredApiAgent } from './records.js';
+import { resourceToWire } from './resource-wire.js';
 
 interface Totals {
   lastEventId: string | null;
@@ -121,7 +122,7 @@ export function createSessionView(deps: ApiDeps): SessionView {
         title: session.title,
         metadata: session.metadata,
         vault_ids: session.vault_ids,
-        resources: [],
+        resources: (await deps.sessionResources.list(session.id)).map(resourceToWire),
         outcome_evaluations: [],
         budget: budgetToWire(limits),
         usage: {

@@ -150,6 +150,12 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
       totals.model_requests += 1;
     }
   }
+  /** A turn is open (status_running seen, no idle yet): sandbox time reported now is its own. */
+  let turnOpen = false;
+  function addSandboxSeconds(seconds: number) {
+    for (const totals of [usage, turnUsage])
+      totals.sandbox_active_seconds = (totals.sandbox_active_seconds ?? 0) + seconds;
+  }
 
   function handleEvent(event: SessionEvent) {
     switch (event.type) {
@@ -235,8 +241,12 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
       case 'span.model_request_end':
         addUsage(event.model_usage);
         break;
+      case 'session.status_running':
+        turnOpen = true;
+        break;
       case 'session.status_idle': {
         busy(undefined);
+        turnOpen = false;
         if (event.stop_reason.type === 'requires_action') break;
         const label = stopReasonLabel(event.stop_reason);
         const colour = event.stop_reason.type === 'end_turn' ? style.dim : style.yellow;
@@ -250,6 +260,9 @@ export function createRenderer(options: RenderOptions): SessionRenderer {
         line(style.dim('— session terminated'));
         break;
       case 'span.sandbox_operation':
+        // Like the chat footers: a stint reported after the turn (E2B pausing when idle) is not the turn's.
+        if (turnOpen && !event.is_error && event.active_seconds !== undefined)
+          addSandboxSeconds(event.active_seconds);
         if (event.operation === 'provision' || event.operation === 'recreate' || event.is_error) {
           const took = `${(event.duration_ms / 1000).toFixed(1)}s`;
           const text = `⛶ sandbox ${event.operation} (${event.provider}, ${took})${event.message ? `: ${event.message}` : ''}`;

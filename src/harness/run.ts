@@ -3,14 +3,11 @@
  * is appended to the log before it is acted on (a tool_use before the tool runs), so a run
  * killed at any point resumes elsewhere without running anything twice.
  */
-import { randomBytes } from 'node:crypto';
 import type { NewEvent, SessionEvent, StopReason } from '../events/schema.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { Lease } from '../store/types.js';
 import { type Tool, type ToolResult, type Toolset, textResult } from '../tools/types.js';
-import { compactionCut, shouldCompact, summarise } from './compaction.js';
-import { ModelError, type ModelResponse } from './model/client.js';
-import { buildRequest, NO_USAGE, toolEvents } from './request.js';
+import { createModelSteps } from './model-steps.js';
 import { isInputEvent, type OpenToolUse, openToolUses, type ToolUseEvent } from './state.js';
 import type { BeforeToolCall, HarnessOptions, SessionContext } from './types.js';
 
@@ -38,9 +35,37 @@ export function createRun(options: RunOptions) {
   let sandbox: Promise<Sandbox> | undefined;
   /** Set when a budget stopped or refused a tool call: the turn ends after the open calls. */
   let budgetStop: string | undefined;
+  /** A sandbox whose active time this run records (its provider reports none itself). */
+  let metered: { box: Sandbox; provider: string; recordedUpTo: number } | undefined;
 
-  const append = async (batch: NewEvent[]): Promise<SessionEvent[]> =>
-    log.append(sessionId, batch, { fencingToken: lease.token });
+  /** The sandbox time accrued since the last record, as a span (none when nothing accrued). */
+  const sandboxTime = (always: boolean): NewEvent[] => {
+    if (!metered) return [];
+    const now = metered.box.counters().activeSeconds;
+    const seconds = Math.round((now - metered.recordedUpTo) * 1000) / 1000;
+    if (seconds <= 0 && !always) return [];
+    metered.recordedUpTo = now;
+    // Locally nothing runs between execs: the end of a run is where the sandbox pauses.
+    return [
+      {
+        type: 'span.sandbox_operation',
+        operation: 'pause',
+        provider: metered.provider,
+        sandbox_id: metered.box.id,
+        duration_ms: 0,
+        is_error: false,
+        active_seconds: Math.max(0, seconds),
+      },
+    ];
+  };
+
+  const append = async (batch: NewEvent[]): Promise<SessionEvent[]> => {
+    // The run's sandbox time lands just before its idle, so the turn's footer includes it.
+    const idleAt = batch.findIndex((e) => e.type === 'session.status_idle');
+    const events =
+      idleAt >= 0 ? [...batch.slice(0, idleAt), ...sandboxTime(true), ...batch.slice(idleAt)] : batch;
+    return log.append(sessionId, events, { fencingToken: lease.token });
+  };
 
   /** Brings `events` up to date with the log (our appends and everyone else's). */
   const sync = async () => {
@@ -88,6 +113,7 @@ export function createRun(options: RunOptions) {
     stopAfter?: Extract<BeforeToolCall, { action: 'continue' }>['stopAfter'],
   ): Promise<void> => {
     const tool = toolFor(use);
+    const started = performance.now();
     let result: ToolResult;
     if (!tool?.run) {
       result = textResult(
@@ -126,15 +152,23 @@ export function createRun(options: RunOptions) {
               delta: { type: 'content_delta', content: { type: 'text', text } },
             }),
           sandbox: () => {
-            sandbox ??= options.sandboxFor(ctx).then(async ({ sandbox: box, operation }) => {
-              if (operation) {
-                await append([
-                  { type: 'span.sandbox_operation', sandbox_id: box.id, ...operation, is_error: false },
-                ]);
-                logger.info({ sessionId, ...operation, sandboxId: box.id }, 'sandbox ready');
-              }
-              return box;
-            });
+            sandbox ??= options
+              .sandboxFor(ctx)
+              .then(async ({ sandbox: box, operation, recordActiveTime }) => {
+                if (recordActiveTime)
+                  metered = {
+                    box,
+                    provider: operation?.provider ?? ctx.environment.provider,
+                    recordedUpTo: box.counters().activeSeconds,
+                  };
+                if (operation) {
+                  await append([
+                    { type: 'span.sandbox_operation', sandbox_id: box.id, ...operation, is_error: false },
+                  ]);
+                  logger.info({ sessionId, ...operation, sandboxId: box.id }, 'sandbox ready');
+                }
+                return box;
+              });
             return sandbox;
           },
         })
@@ -152,6 +186,18 @@ export function createRun(options: RunOptions) {
       if (signal.aborted && signal.reason !== 'interrupt') return;
     }
     await append([resultEvent(use, result)]);
+    // Never the input or output: either may hold secrets.
+    logger.info(
+      {
+        sessionId,
+        tool: use.name,
+        ...(use.type === 'agent.mcp_tool_use' ? { mcpServer: use.mcp_server_name } : {}),
+        toolUseId: use.id,
+        duration_ms: Math.round(performance.now() - started),
+        is_error: result.is_error ?? false,
+      },
+      'tool call finished',
+    );
   };
 
   /** Runs a tool call within the budget: refused once the budget is used up, else timed. */
@@ -238,170 +284,18 @@ export function createRun(options: RunOptions) {
     return waiting;
   };
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
-
-  /** One model call with retries. Returns the response, or null when the run must end. */
-  const callModel = async (): Promise<ModelResponse | null> => {
-    const maxRetries = options.maxRetries ?? 4;
-    const base = options.retryBaseMs ?? 1000;
-    const cap = options.retryMaxMs ?? 60_000;
-    for (let attempt = 0; ; attempt++) {
-      let request = buildRequest(ctx, toolset, events);
-      if (options.hooks?.prepareRequest) request = await options.hooks.prepareRequest(ctx, events, request);
-      const [start] = await append([{ type: 'span.model_request_start' }]);
-      const preview = `sevt_preview_${randomBytes(6).toString('hex')}`;
-      const started = new Set<number>();
-      const delta = (kind: 'agent.message' | 'agent.thinking') => (text: string, index: number) => {
-        const id = `${preview}_${index}`;
-        if (!started.has(index)) {
-          started.add(index);
-          log.publishDelta(sessionId, { type: 'event_start', event: { id, type: kind } });
-        }
-        log.publishDelta(sessionId, {
-          type: 'event_delta',
-          event_id: id,
-          delta: { type: 'content_delta', content: { type: 'text', text } },
-        });
-      };
-      try {
-        const response = await options.model.stream(request, {
-          signal,
-          onText: delta('agent.message'),
-          onThinking: delta('agent.thinking'),
-        });
-        await append([
-          ...toolEvents(response, toolset),
-          {
-            type: 'span.model_request_end',
-            model_request_start_id: start!.id,
-            is_error: false,
-            model_usage: response.usage,
-          },
-        ]);
-        return response;
-      } catch (error) {
-        const err = error instanceof ModelError ? error : new ModelError('fatal', String(error));
-        if (err.kind === 'aborted' || signal.aborted) {
-          const partialText = (err.partial ?? [])
-            .flatMap((b) => (b.type === 'text' && b.text ? [b.text] : []))
-            .join('');
-          const keep: NewEvent[] = partialText
-            ? [{ type: 'agent.message', content: [{ type: 'text', text: partialText }] }]
-            : [];
-          if (signal.reason === 'interrupt') {
-            await append([
-              ...keep,
-              {
-                type: 'span.model_request_end',
-                model_request_start_id: start!.id,
-                is_error: true,
-                model_usage: NO_USAGE,
-              },
-            ]);
-          }
-          return null;
-        }
-        await append([
-          {
-            type: 'span.model_request_end',
-            model_request_start_id: start!.id,
-            is_error: true,
-            model_usage: NO_USAGE,
-          },
-        ]);
-        const errorType =
-          err.kind === 'rate_limited'
-            ? 'model_rate_limited_error'
-            : err.kind === 'overloaded'
-              ? 'model_overloaded_error'
-              : 'model_request_failed_error';
-        if (err.retryable && attempt < maxRetries) {
-          const backoff = Math.min(cap, base * 2 ** attempt);
-          const wait = Math.min(cap, err.retryAfterMs ?? backoff);
-          logger.warn(
-            { sessionId, attempt: attempt + 1, waitMs: wait, kind: err.kind },
-            'model request failed; retrying',
-          );
-          await append([
-            {
-              type: 'session.error',
-              error: {
-                type: errorType,
-                message: `${err.message} (retrying in ${Math.round(wait / 100) / 10}s)`,
-                retry_status: { type: 'retrying' },
-              },
-            },
-          ]);
-          await sleep(wait);
-          if (signal.aborted) return null;
-          continue;
-        }
-        const exhausted = err.retryable;
-        logger.error({ sessionId, kind: err.kind, status: err.status }, 'model request failed; giving up');
-        await append([
-          {
-            type: 'session.error',
-            error: {
-              type: errorType,
-              message: err.message,
-              retry_status: { type: exhausted ? 'exhausted' : 'terminal' },
-            },
-          },
-          { type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' }, stop_details: null },
-        ]);
-        return null;
-      }
-    }
-  };
-
-  const compactIfNeeded = async () => {
-    if (!shouldCompact(ctx.agent, events)) return;
-    const cut = compactionCut(events, ctx.agent.compaction?.keep_recent_turns ?? 4);
-    if (!cut) return;
-    const [start] = await append([{ type: 'span.model_request_start' }]);
-    try {
-      const { summary, usage } = await summarise(
-        options.model,
-        buildRequest(ctx, toolset, events),
-        events,
-        cut,
-        signal,
-      );
-      await append([
-        {
-          type: 'span.model_request_end',
-          model_request_start_id: start!.id,
-          is_error: false,
-          model_usage: usage,
-        },
-        { type: 'agent.thread_context_compacted', summary, compacted_through: cut },
-      ]);
-      logger.info({ sessionId, compactedThrough: cut }, 'context compacted');
-    } catch (error) {
-      await append([
-        {
-          type: 'span.model_request_end',
-          model_request_start_id: start!.id,
-          is_error: true,
-          model_usage: NO_USAGE,
-        },
-      ]);
-      if (!signal.aborted)
-        logger.warn({ sessionId, err: error }, 'compaction failed; continuing with the full context');
-    }
-    await sync();
-  };
+  const { callModel, compactIfNeeded } = createModelSteps({
+    options,
+    ctx,
+    signal,
+    events,
+    toolset: () => toolset,
+    append,
+    sync,
+    onBudgetStop: (message) => {
+      budgetStop ??= message;
+    },
+  });
 
   return {
     /** Runs until idle; returns the id of the last event this run saw. */
@@ -446,6 +340,7 @@ export function createRun(options: RunOptions) {
             return lastId;
           }
           const verdict = await options.hooks?.beforeModelCall?.(ctx, events);
+          const checkedAt = Date.now();
           if (verdict?.action === 'stop') {
             await append([
               { type: 'agent.message', content: [{ type: 'text', text: verdict.message }] },
@@ -459,10 +354,20 @@ export function createRun(options: RunOptions) {
             return lastId;
           }
           const requestStart = lastId;
-          const response = await callModel();
+          const stopAfter = verdict?.stopAfter;
+          const response = await callModel(
+            // Compaction may have taken some of the time left.
+            stopAfter ? { ...stopAfter, ms: stopAfter.ms - (Date.now() - checkedAt) } : undefined,
+          );
           await sync();
           if (!response) {
             if (signal.aborted) await finishInterrupted();
+            else if (budgetStop) {
+              await append([
+                { type: 'agent.message', content: [{ type: 'text', text: budgetStop }] },
+                { type: 'session.status_idle', stop_reason: { type: 'budget_reached' }, stop_details: null },
+              ]);
+            }
             return lastId;
           }
           // A long server-side tool (web search) pauses the turn: send the conversation back.
@@ -475,6 +380,9 @@ export function createRun(options: RunOptions) {
         }
       } finally {
         follower.abort();
+        // A run that ended without going idle (shutdown, termination) still records its sandbox time.
+        const unrecorded = signal.reason === 'lease_lost' ? [] : sandboxTime(false);
+        if (unrecorded.length > 0) await append(unrecorded).catch(() => undefined);
         await toolset?.close?.().catch(() => undefined);
         await sync().catch(() => undefined);
       }

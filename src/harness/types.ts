@@ -15,7 +15,11 @@ export interface SessionContext {
 
 /** What a hook may decide before a model call (budgets, compaction). */
 export type BeforeModelCall =
-  | { action: 'continue' }
+  | {
+      action: 'continue';
+      /** Abort the model call after `ms` (the wall time left); `message` ends the turn. */
+      stopAfter?: { ms: number; message: string };
+    }
   /** End the turn idle with `budget_reached`; `message` is shown to the user. */
   | { action: 'stop'; stopReason: 'budget_reached'; message: string };
 
@@ -68,6 +72,12 @@ export interface HarnessOptions {
 
 export interface SandboxHandle {
   sandbox: Sandbox;
+  /**
+   * The harness records this sandbox's active time: at the end of each run, the growth of
+   * `counters().activeSeconds` as a `span.sandbox_operation` (for providers that do not
+   * report their own, see `SandboxProvider.activeTimeRecordedBy`).
+   */
+  recordActiveTime?: boolean;
   operation?: {
     operation: 'provision' | 'reconnect' | 'recreate';
     provider: string;

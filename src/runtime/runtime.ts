@@ -9,7 +9,7 @@ import type { Logger } from '../logging.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import { type SessionRecord, StoreError, type Stores, type ThreadBinding } from '../store/types.js';
 import { DEFAULT_PRICES, type PriceTable } from '../usage/prices.js';
-import type { Catalog, CreateSessionOptions, Runtime } from './types.js';
+import type { AnnouncedBinding, BindingWatch, Catalog, CreateSessionOptions, Runtime } from './types.js';
 
 export class RuntimeError extends Error {
   constructor(
@@ -29,9 +29,16 @@ export interface RuntimeOptions {
   sandboxes?: () => SandboxProvider[];
   /** The effective price table (default: the shipped one). */
   prices?: PriceTable;
+  /** How often front doors look for bindings announced by other processes (default 1 s). */
+  bindingPollMs?: number;
 }
 
 const threadKey = (b: Pick<ThreadBinding, 'platform' | 'thread'>) => `thread:${b.platform}:${b.thread}`;
+/** Announced bindings wait in the shared resource store (one document per session) until taken. */
+const announcedKind = (platform: string) => `chat-binding:${platform}`;
+const PLATFORMS: ThreadBinding['platform'][] = ['slack', 'discord', 'web', 'api', 'cli'];
+/** A front door that took an announcement and failed leaves it to others after this long. */
+const TAKE_CLAIM_TTL_MS = 30_000;
 
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { stores, catalog, logger } = options;
@@ -53,6 +60,88 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         .destroy(sessionId)
         .catch((error: unknown) => logger.warn({ sessionId, err: error }, 'could not destroy sandbox'));
     }
+  }
+
+  // Watchers in this process, poked at once on an announcement (others find it by polling).
+  const watchers = new Set<{ platform: string; check(): Promise<void> }>();
+
+  async function announce(sessionId: string, binding: ThreadBinding): Promise<void> {
+    const announced: AnnouncedBinding = {
+      ...binding,
+      sessionId,
+      id: resourceId('bind'),
+      at: new Date().toISOString(),
+    };
+    await stores.resources.put(announcedKind(binding.platform), sessionId, announced);
+    for (const watcher of watchers) if (watcher.platform === binding.platform) void watcher.check();
+  }
+
+  function watchBindings(
+    platform: ThreadBinding['platform'],
+    take: (binding: AnnouncedBinding) => Promise<boolean>,
+    opts: { pollMs?: number } = {},
+  ): BindingWatch {
+    const kind = announcedKind(platform);
+    let stopped = false;
+    let running: Promise<void> | null = null;
+    let again = false;
+
+    async function offer(binding: AnnouncedBinding): Promise<void> {
+      // One front door per announcement, across every process sharing the store.
+      if (!(await stores.claims.claim(`${kind}:${binding.id}`, TAKE_CLAIM_TTL_MS))) return;
+      let taken = false;
+      try {
+        taken = await take(binding);
+      } catch (err) {
+        logger.warn(
+          { err, sessionId: binding.sessionId, thread: binding.thread },
+          'could not take a binding',
+        );
+      }
+      if (!taken) return;
+      // A newer announcement for the same session (re-bound meanwhile) stays for the next look.
+      const current = await stores.resources.get<AnnouncedBinding>(kind, binding.sessionId);
+      if (current?.id === binding.id) await stores.resources.delete(kind, binding.sessionId);
+    }
+
+    async function look(): Promise<void> {
+      do {
+        again = false;
+        for (const binding of await stores.resources.list<AnnouncedBinding>(kind)) {
+          if (stopped) return;
+          await offer(binding);
+        }
+      } while (again && !stopped);
+    }
+
+    const watch = {
+      platform,
+      check(): Promise<void> {
+        if (stopped) return Promise.resolve();
+        if (running) {
+          again = true;
+          return running;
+        }
+        running = look()
+          .catch((err: unknown) => logger.warn({ err, platform }, 'could not look for announced bindings'))
+          .finally(() => {
+            running = null;
+          });
+        return running;
+      },
+    };
+    watchers.add(watch);
+    const timer = setInterval(() => void watch.check(), opts.pollMs ?? options.bindingPollMs ?? 1000);
+    timer.unref();
+    void watch.check();
+    return {
+      check: watch.check,
+      stop() {
+        stopped = true;
+        clearInterval(timer);
+        watchers.delete(watch);
+      },
+    };
   }
 
   const runtime: Runtime = {
@@ -92,6 +181,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         vault_ids: opts.vault_ids ?? [],
       });
       if (opts.binding) await kv.set(threadKey(opts.binding), session.id);
+      if (opts.binding && opts.announce) await announce(session.id, opts.binding);
       logger.info(
         { sessionId: session.id, agent: agent.id, env: environment.id, thread: opts.binding?.thread },
         'session created',
@@ -139,13 +229,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       }
       await destroyHands(sessionId);
       if (platform && thread) await kv.delete(`thread:${platform}:${thread}`);
+      for (const p of PLATFORMS) await stores.resources.delete(announcedKind(p), sessionId);
       await log.deleteSession(sessionId);
     },
 
-    async bindThread(sessionId, binding) {
+    async bindThread(sessionId, binding, opts = {}) {
       await requireSession(sessionId);
       await kv.set(threadKey(binding), sessionId);
+      if (opts.announce) await announce(sessionId, binding);
     },
+
+    watchBindings,
 
     async sessionForThread(binding) {
       const id = (await kv.get(threadKey(binding))) as string | undefined;

@@ -45,6 +45,11 @@ export interface CreateSessionOptions {
   vault_ids?: string[];
   /** Chat thread this session is bound to (recorded in KV: thread -> session). */
   binding?: ThreadBinding;
+  /**
+   * Also announce the binding to the platform's front door, which then draws the session into
+   * that thread (for sessions not started by that front door, e.g. through the API).
+   */
+  announce?: boolean;
   /** First events, e.g. the task as a `user.message`. */
   initialEvents?: UserEventParams[];
   author?: EventAuthor;
@@ -66,10 +71,36 @@ export interface Runtime {
   terminate(sessionId: string): Promise<void>;
   /** Deletes the session, its log and its sandbox workspace. */
   deleteSession(sessionId: string): Promise<void>;
-  bindThread(sessionId: string, binding: ThreadBinding): Promise<void>;
+  /** Records thread -> session; with `announce`, the platform's front door starts drawing it there. */
+  bindThread(sessionId: string, binding: ThreadBinding, options?: { announce?: boolean }): Promise<void>;
   sessionForThread(binding: Pick<ThreadBinding, 'platform' | 'thread'>): Promise<string | undefined>;
+  /**
+   * Hands announced bindings of `platform` to `take`: those pending when called, new ones of
+   * this process at once, other processes' within `pollMs`. Each announcement goes to one
+   * watcher across all processes; it is removed once `take` resolves true (false or a throw
+   * leaves it to be offered again later).
+   */
+  watchBindings(
+    platform: ThreadBinding['platform'],
+    take: (binding: AnnouncedBinding) => Promise<boolean>,
+    options?: { pollMs?: number },
+  ): BindingWatch;
   /** Resolves when the session is idle or terminated (after its current run). */
   waitForIdle(sessionId: string, options?: { timeoutMs?: number }): Promise<SessionRecord>;
+}
+
+/** A binding a front door should draw: kept in the shared store until a front door takes it. */
+export interface AnnouncedBinding extends ThreadBinding {
+  sessionId: string;
+  /** Unique per announcement, so a re-binding is offered again. */
+  id: string;
+  at: string;
+}
+
+export interface BindingWatch {
+  /** Looks for announcements now (also what the timer and in-process announcements do). */
+  check(): Promise<void>;
+  stop(): void;
 }
 
 /** A front door or other long-running part started by `threadhand start`. */

@@ -62,6 +62,13 @@ export interface Sandbox {
  */
 export interface SandboxProvider {
   readonly name: string;
+  /**
+   * Who puts the sandbox's running time in the session log. `provider` (the default): it
+   * reports its own stints as `span.sandbox_operation` pause/destroy with `active_seconds`
+   * (E2B). `harness`: the provider has no lifecycle of its own to report from (local), so each
+   * harness run records how much `counters().activeSeconds` grew during it.
+   */
+  readonly activeTimeRecordedBy?: 'provider' | 'harness';
   get(sessionId: string, environment: import('../config/schema.js').EnvironmentConfig): Promise<Sandbox>;
   peek(sessionId: string): Sandbox | undefined;
   destroy(sessionId: string): Promise<void>;

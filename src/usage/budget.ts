@@ -2,8 +2,8 @@
  * Budgets: per agent (YAML `budget:`) or per session (metadata `threadhand.budget.<limit>`),
  * on tokens, cost, tool calls and wall time. Tokens and cost are checked before every model
  * call; tool calls before every tool runs (a response asking for more calls than are left
- * gets the rest refused), and wall time both before a tool and while it runs (it is stopped
- * when the time is up). Reaching one ends the turn idle with `budget_reached`. Raising the
+ * gets the rest refused), and wall time before and during every tool call and model call
+ * (either is stopped when the time is up). Reaching one ends the turn idle with `budget_reached`. Raising the
  * session's limit and sending a message continues the session.
  */
 import type { AgentConfig } from '../config/schema.js';
@@ -84,7 +84,17 @@ export function checkBudget(
     over('max_tokens', tokens) ??
     (usage.cost_usd !== null ? over('max_cost_usd', usage.cost_usd) : undefined) ??
     over('max_wall_seconds', wall);
-  return message ? { action: 'stop', stopReason: 'budget_reached', message } : { action: 'continue' };
+  if (message) return { action: 'stop', stopReason: 'budget_reached', message };
+  const wallLimit = limits.max_wall_seconds;
+  if (wallLimit === undefined) return { action: 'continue' };
+  // A model call that is still streaming when the time is up is aborted.
+  return {
+    action: 'continue',
+    stopAfter: {
+      ms: Math.ceil((wallLimit - wall) * 1000),
+      message: reachedMessage(ctx, 'max_wall_seconds', wallLimit, wallLimit),
+    },
+  };
 }
 
 /**

@@ -45,9 +45,10 @@ export interface UsageTotals {
 }
 
 /**
- * Sandbox running time from `span.sandbox_operation`: providers that meter it (E2B) report the
- * seconds of each stint on `pause`/`destroy`. The local provider reports none, so its time is
- * not in the log: `active_seconds` is then null rather than a guess.
+ * Sandbox running time from `span.sandbox_operation`: every stint's seconds are reported on
+ * `pause`/`destroy`, by E2B itself and, for the local sandbox, by the harness at the end of each
+ * run (its commands' run time). A provider that reports none leaves `active_seconds` null
+ * rather than a guess.
  */
 export interface SandboxTime {
   /** A sandbox operation was recorded at all. */

@@ -16,6 +16,7 @@ import { silentLogger } from '../../src/logging.js';
 import { createRedisStores, deleteRedisPrefix } from '../../src/store/redis/index.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
+import type { Tool } from '../../src/tools/types.js';
 import type { FakeScript } from '../fakes/anthropic/server.js';
 import { startTestThreadhand, staticCatalog, type TestThreadhand } from '../helpers/threadhand.js';
 
@@ -39,6 +40,8 @@ export async function startApi(
     apiKeys?: string[];
     maxBodyBytes?: number;
     backend?: 'sqlite' | 'redis';
+    /** Tools offered in every session (tests add instant or gated tools). */
+    extraTools?: Tool[];
   } = {},
 ): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'threadhand-api-'));
@@ -57,6 +60,7 @@ export async function startApi(
     dir,
     stores,
     catalog: createLayeredCatalog(yaml, stores.resources),
+    ...(options.extraTools ? { extraTools: options.extraTools } : {}),
   });
   const shutdown = new AbortController();
   const app = createHttpApp();

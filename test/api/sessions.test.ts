@@ -204,7 +204,7 @@ describe('sessions', () => {
     },
   );
 
-  it('lists session resources as empty and says adding files is not supported yet', async () => {
+  it('a new session has no resources; adding a file that was never uploaded is a 400 saying what to do', async () => {
     h = await startApi();
     const s = await h.client.beta.sessions.create({ agent: 'helper', environment_id: 'default' });
     expect((await h.client.beta.sessions.resources.list(s.id)).data).toEqual([]);
@@ -212,7 +212,8 @@ describe('sessions', () => {
       h.client.beta.sessions.resources.add(s.id, { type: 'file', file_id: 'file_1' }),
     );
     expect(add.status).toBe(400);
-    expect(add.message).toMatch(/not supported/);
+    expect(add.message).toMatch(/file_id: no file file_1; upload it with POST \/v1\/files first/);
+    expect((await h.client.beta.sessions.resources.list(s.id)).data).toEqual([]);
     expect(
       (await errorOf(h.client.beta.sessions.resources.retrieve('res_1', { session_id: s.id }))).status,
     ).toBe(404);

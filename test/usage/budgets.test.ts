@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../src/events/schema.js';
 import { type Tool, textResult } from '../../src/tools/types.js';
 import { computeUsage } from '../../src/usage/usage.js';
-import { startTestThreadhand, type TestThreadhand, text } from '../helpers/threadhand.js';
+import { startTestThreadhand, type TestThreadhand, text, until } from '../helpers/threadhand.js';
 
 let t: TestThreadhand | undefined;
 afterEach(async () => {
@@ -186,6 +186,30 @@ describe('budgets stop at the limit', () => {
     expect(lastIdle(events)).toMatchObject({ stop_reason: { type: 'budget_reached' } });
     expect(lastMessage(events)).toContain('Budget reached: 1 of 1 seconds used (max_wall_seconds)');
     expect(t.fake.requests).toHaveLength(1);
+    expect(elapsed).toBeLessThan(6000);
+  });
+
+  it('a wall-time budget aborts a model answer that is still streaming when the time is up', async () => {
+    t = await startTestThreadhand({
+      agents: [{ name: 'test', model: 'claude-test', budget: { max_wall_seconds: 1 } }],
+      // The answer starts, then the stream never finishes.
+      script: [{ content: [{ type: 'text', text: 'Let me think about this' }], hang: true }],
+    });
+    const started = Date.now();
+    const s = await t.th.runtime.createSession({ initialEvents: [text('go')] });
+    await t.th.runtime.waitForIdle(s.id, { timeoutMs: 15_000 });
+    const elapsed = Date.now() - started;
+    const events = await t.events(s.id);
+    expect(lastIdle(events)).toMatchObject({ stop_reason: { type: 'budget_reached' } });
+    expect(lastMessage(events)).toContain('Budget reached: 1 of 1 seconds used (max_wall_seconds)');
+    // What was streamed before the stop is kept; the request was cut off, not left open.
+    const messages = events.flatMap((e) =>
+      e.type === 'agent.message' ? [e.content.map((b) => b.text).join('')] : [],
+    );
+    expect(messages[0]).toBe('Let me think about this');
+    expect(t.fake.requests).toHaveLength(1);
+    await until(() => t?.fake.requests[0]?.aborted, 5000, 'the model request to be closed');
+    expect(events.filter((e) => e.type === 'span.model_request_end')).toMatchObject([{ is_error: true }]);
     expect(elapsed).toBeLessThan(6000);
   });
 });

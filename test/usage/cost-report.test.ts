@@ -1,7 +1,7 @@
 /**
  * What `threadhand sessions show` and the API session object report: cost at the effective
  * price table (the operator's `THREADHAND_PRICES_FILE` included), cache writes, and the
- * sandbox's active time as its provider recorded it in the log.
+ * sandbox's active time as recorded in the log (by E2B itself, by the harness for local).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -129,18 +129,33 @@ describe('sessions show', () => {
     expect(show.out).toMatch(new RegExp(`time {5}[\\d.]+s running · sandbox ${seconds}s active\\n`));
   });
 
-  it('says the local sandbox time is not recorded instead of showing a number', async () => {
+  it('shows the local sandbox active time: the harness records what each run used', async () => {
     model.setScript([
-      { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo hi' } }] },
-      { content: [{ type: 'text', text: 'Done.' }] },
+      { content: [{ type: 'tool_use', name: 'bash', input: { command: 'sleep 0.5' } }] },
+      { content: [{ type: 'text', text: 'Slept.' }] },
     ]);
-    const run = await cli(['run', '--agent', 'coder', '--env', 'default', 'say hi']);
+    const run = await cli(['run', '--agent', 'coder', '--env', 'default', 'sleep a bit']);
+    expect(run.err).toBe('');
     expect(run.code).toBe(0);
+    // The end-of-turn footer of `threadhand run` shows the turn's sandbox time too.
+    const footer = /— done · .* · sandbox (\d+\.\d)s\n/.exec(run.out);
+    expect(footer).not.toBeNull();
+    expect(Number(footer?.[1])).toBeGreaterThanOrEqual(0.5);
     const sessionId = /session (sesn_\S+)/.exec(run.out)?.[1] ?? '';
+
     const show = await cli(['sessions', 'show', sessionId]);
-    expect(show.out).toMatch(/span\.sandbox_operation/);
-    expect(show.out).toContain('sandbox time not recorded');
-    expect(show.out).not.toMatch(/sandbox [\d.]+s active/);
+    expect(show.out).not.toContain('sandbox time not recorded');
+    const active = /time {5}[\d.]+s running · sandbox ([\d.]+)s active\n/.exec(show.out);
+    expect(active).not.toBeNull();
+    expect(Number(active?.[1])).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('a turn that used no sandbox shows no sandbox time in the `threadhand run` footer', async () => {
+    model.setScript([{ content: [{ type: 'text', text: 'Hi.' }], usage }]);
+    const run = await cli(['run', '--agent', 'priced', 'hello']);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/— done · .*\$0\.05\n/);
+    expect(run.out).not.toContain('sandbox');
   });
 });
 
@@ -172,5 +187,40 @@ describe('API session cost', () => {
     ).threadhand;
     expect(extension.cost_usd).toBeCloseTo(2.1, 10);
     expect(extension.sandbox_active_seconds).toBe(0);
+  });
+
+  it('reports the local sandbox active time in `threadhand.sandbox_active_seconds`', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'threadhand-cost-api-'));
+    try {
+      t = await startTestThreadhand({
+        dir,
+        dataDir: dir,
+        agents: [{ name: 'default', model: 'claude-test', tools: [{ type: 'agent_toolset_20260401' }] }],
+        script: [
+          { content: [{ type: 'tool_use', name: 'bash', input: { command: 'sleep 0.5' } }] },
+          { content: [{ type: 'text', text: 'Slept.' }] },
+        ],
+        // The real built-in tools and sandbox providers (the helper's defaults are none).
+        toolSources: undefined,
+        sandboxProviders: undefined,
+        http: { host: '127.0.0.1', port: 0 },
+        env: { THREADHAND_API_KEYS: 'cost-key', PATH: process.env.PATH },
+      });
+      const client = new Anthropic({ baseURL: t.th.http?.url as string, apiKey: 'cost-key', maxRetries: 0 });
+      const session = await client.beta.sessions.create({ agent: 'default', environment_id: 'default' });
+      const stream = await client.beta.sessions.events.stream(session.id);
+      await client.beta.sessions.events.send(session.id, {
+        events: [{ type: 'user.message', content: [{ type: 'text', text: 'sleep a bit' }] }],
+      });
+      for await (const event of stream) if (event.type === 'session.status_idle') break;
+      const read = await client.beta.sessions.retrieve(session.id);
+      const extension = (read as unknown as { threadhand: { sandbox_active_seconds: number | null } })
+        .threadhand;
+      expect(extension.sandbox_active_seconds).toBeGreaterThanOrEqual(0.5);
+    } finally {
+      await t?.close();
+      t = undefined;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { AgentRecord } from '../../runtime/types.js';
 import { agentConfigFromCreate, agentConfigFromUpdate, agentToWire } from '../agent-wire.js';
 import { type ApiDeps, nowIso } from '../context.js';
 import { badRequest, conflict, notFound, parseWith, readJson } from '../errors.js';
-import { BoolParam, pageParams, paginate } from '../pagination.js';
+import { BoolParam, createdAtParams, pageParams, paginate, withinCreatedAt } from '../pagination.js';
 import { AGENT_KIND, agentRecordOf, type StoredApiAgent } from '../records.js';
 
 const yamlReadOnly = (id: string) =>
@@ -61,18 +61,10 @@ export function agentRoutes(deps: ApiDeps): Hono {
   app.get('/', async (c) => {
     const query = c.req.query();
     const { limit, page } = pageParams(query);
-    const filter = parseWith(
-      z.object({
-        include_archived: BoolParam,
-        gte: z.iso.datetime().optional(),
-        lte: z.iso.datetime().optional(),
-      }),
-      {
-        include_archived: query.include_archived,
-        gte: query['created_at[gte]'],
-        lte: query['created_at[lte]'],
-      },
-    );
+    const filter = parseWith(z.object({ include_archived: BoolParam }), {
+      include_archived: query.include_archived,
+    });
+    const createdAt = createdAtParams(query);
     const yaml = (await deps.catalog.listAgents())
       .filter((a) => a.source === 'yaml')
       .map((a) => agentToWire(a));
@@ -81,10 +73,7 @@ export function agentRoutes(deps: ApiDeps): Hono {
       return record ? [agentToWire(record, s.display_name)] : [];
     });
     const all = [...yaml, ...api].filter(
-      (a) =>
-        (filter.include_archived || !a.archived_at) &&
-        (!filter.gte || a.created_at >= filter.gte) &&
-        (!filter.lte || a.created_at <= filter.lte),
+      (a) => (filter.include_archived || !a.archived_at) && withinCreatedAt(createdAt, a.created_at),
     );
     const result = paginate(all, limit, page);
     return c.json({ data: result.data, next_page: result.next_page });

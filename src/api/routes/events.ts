@@ -4,7 +4,7 @@ import { eventSeq } from '../../events/ids.js';
 import { type SessionEvent, type StreamDelta, UserEventParams } from '../../events/schema.js';
 import type { ApiDeps } from '../context.js';
 import { badRequest, notFound, notSupported, parseWith, readJson } from '../errors.js';
-import { LimitParam, paginate, queryList } from '../pagination.js';
+import { createdAtParams, LimitParam, paginate, queryList, withinCreatedAt } from '../pagination.js';
 
 const SendBody = z.object({
   events: z.array(z.object({ type: z.string() }).loose()).min(1, 'send at least one event'),
@@ -40,28 +40,14 @@ export function eventRoutes(deps: ApiDeps, streams: StreamCounter): Hono {
         limit: LimitParam,
         page: z.string().nullish(),
         order: z.enum(['asc', 'desc']).default('asc'),
-        gt: z.iso.datetime().optional(),
-        gte: z.iso.datetime().optional(),
-        lt: z.iso.datetime().optional(),
-        lte: z.iso.datetime().optional(),
       }),
-      {
-        ...query,
-        gt: query['created_at[gt]'],
-        gte: query['created_at[gte]'],
-        lt: query['created_at[lt]'],
-        lte: query['created_at[lte]'],
-      },
+      query,
     );
+    const createdAt = createdAtParams(query);
     const types = new Set(queryList(c.req.url, 'types'));
     let events = await log.read(session.id);
     events = events.filter(
-      (e) =>
-        (types.size === 0 || types.has(e.type)) &&
-        (!q.gt || e.processed_at > q.gt) &&
-        (!q.gte || e.processed_at >= q.gte) &&
-        (!q.lt || e.processed_at < q.lt) &&
-        (!q.lte || e.processed_at <= q.lte),
+      (e) => (types.size === 0 || types.has(e.type)) && withinCreatedAt(createdAt, e.processed_at),
     );
     if (q.order === 'desc') events.reverse();
     const page = paginate(events, q.limit, q.page);

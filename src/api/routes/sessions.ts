@@ -4,7 +4,15 @@ import { UserMessageParams } from '../../events/schema.js';
 import type { SessionRecord, SessionStatus, ThreadBinding } from '../../store/types.js';
 import { type ApiDeps, nowIso } from '../context.js';
 import { badRequest, notFound, notSupported, parseWith, readJson } from '../errors.js';
-import { BoolParam, LimitParam, paginate, queryList } from '../pagination.js';
+import {
+  BoolParam,
+  createdAtParams,
+  LimitParam,
+  paginate,
+  queryList,
+  withinCreatedAt,
+} from '../pagination.js';
+import { type PreparedResource, prepareResource } from '../resource-wire.js';
 import type { SessionView } from '../session-wire.js';
 
 const AgentRef = z.union([
@@ -59,19 +67,37 @@ export function bindingFromMetadata(metadata: Record<string, string | null>): Th
 }
 
 /**
- * The metadata the Slack front door reads to render a session into its thread
- * (`slack_team`, `slack_channel`, `slack_thread_ts`), from a `T…:C…:<thread_ts>` thread key.
+ * The metadata a chat front door reads to draw a session into its thread and to decide who may
+ * control it there: for Slack `slack_team` / `slack_channel` / `slack_thread_ts` (from a
+ * `T…:C…:<thread_ts>` key) and `slack_user`; for Discord `discord.guild` (from a
+ * `<guild>:<thread>` key) and `discord.starter`. The user is `threadhand.user_id`, if given.
  */
-function slackRenderMetadata(binding: ThreadBinding | undefined): Record<string, string> {
-  if (binding?.platform !== 'slack') return {};
-  const match = /^([^:]+):([^:]+):(.+)$/.exec(binding.thread);
-  if (!match) throw badRequest('metadata.threadhand.slack_thread: use "<team id>:<channel id>:<thread_ts>"');
-  return {
-    slack_team: match[1] as string,
-    slack_channel: match[2] as string,
-    slack_thread_ts: match[3] as string,
-  };
+function renderMetadata(binding: ThreadBinding | undefined, metadata: Record<string, string | null>) {
+  const user = metadata['threadhand.user_id'];
+  if (binding?.platform === 'slack') {
+    const match = /^([^:]+):([^:]+):(.+)$/.exec(binding.thread);
+    if (!match)
+      throw badRequest('metadata.threadhand.slack_thread: use "<team id>:<channel id>:<thread_ts>"');
+    return {
+      slack_team: match[1] as string,
+      slack_channel: match[2] as string,
+      slack_thread_ts: match[3] as string,
+      ...(user ? { slack_user: user } : {}),
+    };
+  }
+  if (binding?.platform === 'discord') {
+    const match = /^([^:]+):([^:]+)$/.exec(binding.thread);
+    return {
+      ...(match ? { 'discord.guild': match[1] as string } : {}),
+      ...(user ? { 'discord.starter': user } : {}),
+    };
+  }
+  return {};
 }
+
+/** Chat platforms whose front doors draw sessions bound from outside (announced bindings). */
+const announced = (binding: ThreadBinding | undefined) =>
+  binding?.platform === 'slack' || binding?.platform === 'discord';
 
 export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
   const { runtime, vaults } = deps;
@@ -94,7 +120,6 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
     const body = parseWith(CreateBody, await readJson(c));
     if (typeof body.agent !== 'string' && body.agent.type === 'agent_with_overrides')
       throw notSupported('agent type "agent_with_overrides"');
-    if (body.resources && body.resources.length > 0) throw notSupported('session resources');
     if (body.budget !== undefined) throw notSupported("budget (use the agent's threadhand.budget)");
     const initialEvents = (body.initial_events ?? []).map((event, i) => {
       if (event.type !== 'user.message')
@@ -102,9 +127,19 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
       return parseWith(UserMessageParams, event, ['initial_events', i]);
     });
     await checkVaults(body.vault_ids);
+    const resources: PreparedResource[] = [];
+    for (const [i, raw] of (body.resources ?? []).entries())
+      resources.push(
+        await prepareResource(
+          deps,
+          raw,
+          ['resources', i],
+          resources.map((r) => r.resource),
+        ),
+      );
     const agent = typeof body.agent === 'string' ? { id: body.agent } : body.agent;
     const binding = bindingFromMetadata(body.metadata ?? {});
-    const metadata = { ...slackRenderMetadata(binding), ...body.metadata };
+    const metadata = { ...renderMetadata(binding, body.metadata ?? {}), ...body.metadata };
     const session = await runtime.createSession({
       agent: agent.id,
       ...('version' in agent && agent.version !== undefined ? { agentVersion: agent.version } : {}),
@@ -113,10 +148,16 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
       metadata,
       vault_ids: body.vault_ids ?? [],
       binding,
-      initialEvents,
+      announce: announced(binding),
+      // With resources, the first events wait until the resources are stored (a run may start at once).
+      initialEvents: resources.length > 0 ? [] : initialEvents,
       author: { platform: 'api', user_id: 'api' },
     });
-    return c.json(await view.toWire(session));
+    if (resources.length === 0) return c.json(await view.toWire(session));
+    for (const { resource, token } of resources) await deps.sessionResources.put(session.id, resource, token);
+    if (initialEvents.length > 0)
+      await runtime.send(session.id, initialEvents, { platform: 'api', user_id: 'api' });
+    return c.json(await view.toWire((await log.getSession(session.id)) ?? session));
   });
 
   app.get('/', async (c) => {
@@ -129,21 +170,17 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
         include_archived: BoolParam,
         agent_id: z.string().optional(),
         agent_version: z.coerce.number().int().optional(),
-        gt: z.iso.datetime().optional(),
-        gte: z.iso.datetime().optional(),
-        lt: z.iso.datetime().optional(),
-        lte: z.iso.datetime().optional(),
         statuses: z.array(z.enum(STATUSES)).optional(),
       }),
       {
         ...query,
-        gt: query['created_at[gt]'],
-        gte: query['created_at[gte]'],
-        lt: query['created_at[lt]'],
-        lte: query['created_at[lte]'],
         statuses: queryList(c.req.url, 'statuses'),
       },
     );
+    const createdAt = createdAtParams(query);
+    // No deployments or memory stores exist here; ignoring the filter would list every session.
+    for (const name of ['deployment_id', 'memory_store_id'])
+      if (query[name]) throw notSupported(`sessions.list filter ${name}`);
     const statuses = q.statuses && q.statuses.length > 0 ? (q.statuses as SessionStatus[]) : undefined;
     const all: SessionRecord[] = [];
     let cursor: string | undefined;
@@ -161,11 +198,9 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
     const matching = all.filter(
       (s) =>
         (!q.agent_id || s.agent_id === q.agent_id) &&
-        (q.agent_version === undefined || s.agent_version === q.agent_version) &&
-        (!q.gt || s.created_at > q.gt) &&
-        (!q.gte || s.created_at >= q.gte) &&
-        (!q.lt || s.created_at < q.lt) &&
-        (!q.lte || s.created_at <= q.lte),
+        // As in the wire format, agent_version narrows an agent_id filter and is ignored alone.
+        (!q.agent_id || q.agent_version === undefined || s.agent_version === q.agent_version) &&
+        withinCreatedAt(createdAt, s.created_at),
     );
     if (q.order === 'desc') matching.reverse();
     const page = paginate(matching, q.limit, q.page);
@@ -185,6 +220,7 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
     if (body.budget !== undefined) throw notSupported('budget');
     await checkVaults(body.vault_ids);
     let metadata = session.metadata;
+    let binding: ThreadBinding | undefined;
     if (body.metadata === null) metadata = {};
     else if (body.metadata) {
       metadata = { ...session.metadata };
@@ -192,17 +228,18 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
         if (v === null) delete metadata[k];
         else metadata[k] = v;
       }
-      const binding = bindingFromMetadata(body.metadata);
-      if (binding) {
-        metadata = { ...slackRenderMetadata(binding), ...metadata };
-        await runtime.bindThread(session.id, binding);
-      }
+      binding = bindingFromMetadata(body.metadata);
+      // The new binding's render keys replace the old ones; keys given in the body still win.
+      for (const [k, v] of Object.entries(renderMetadata(binding, metadata)))
+        if (!(k in body.metadata)) metadata[k] = v;
     }
     const updated = await log.updateSession(session.id, {
       metadata,
       ...(body.title !== undefined ? { title: body.title ?? null } : {}),
       ...(body.vault_ids ? { vault_ids: body.vault_ids } : {}),
     });
+    // After the metadata is stored: the front door reads it when it takes the binding.
+    if (binding) await runtime.bindThread(session.id, binding, { announce: announced(binding) });
     return c.json(await view.toWire(updated));
   });
 
@@ -217,23 +254,12 @@ export function sessionRoutes(deps: ApiDeps, view: SessionView): Hono {
   app.delete('/:id', async (c) => {
     const session = await requireSession(c.req.param('id'));
     await runtime.deleteSession(session.id);
+    await deps.sessionResources.deleteSession(session.id);
     view.forget(session.id);
     return c.json({ id: session.id, type: 'session_deleted' });
   });
 
-  // Session resources (repositories, files, memory stores) are not mounted yet: an honest empty list.
-  app.get('/:id/resources', async (c) => {
-    await requireSession(c.req.param('id'));
-    return c.json({ data: [], next_page: null });
-  });
-  app.post('/:id/resources', async (c) => {
-    await requireSession(c.req.param('id'));
-    throw notSupported('session resources (files)');
-  });
-  app.on(['GET', 'POST', 'DELETE'], '/:id/resources/:rid', async (c) => {
-    await requireSession(c.req.param('id'));
-    throw notFound(`No resource ${c.req.param('rid')} in session ${c.req.param('id')}.`);
-  });
+  // Session resources: routes/session-resources.ts.
 
   return app;
 }

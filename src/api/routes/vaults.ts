@@ -68,6 +68,19 @@ const AuthUpdate = z.discriminatedUnion('type', [
       type: z.literal('mcp_oauth'),
       access_token: z.string().nullish(),
       expires_at: z.string().nullish(),
+      refresh: z
+        .object({
+          refresh_token: z.string().min(1).nullish(),
+          /** An empty string clears the stored scope. */
+          scope: z.string().nullish(),
+          token_endpoint_auth: z
+            .object({
+              type: z.enum(['client_secret_basic', 'client_secret_post']),
+              client_secret: z.string().min(1).nullish(),
+            })
+            .optional(),
+        })
+        .nullish(),
     })
     .loose(),
 ]);
@@ -263,8 +276,31 @@ export function vaultRoutes(deps: ApiDeps): Hono {
       } else if (body.auth.type === 'static_bearer') {
         if (body.auth.token) secret = { token: body.auth.token };
       } else if (body.auth.type === 'mcp_oauth' && auth.type === 'mcp_oauth') {
-        if (typeof body.auth.access_token === 'string') secret = { access_token: body.auth.access_token };
+        const rotated: CredentialSecret = {};
+        if (body.auth.access_token) rotated.access_token = body.auth.access_token;
         if (body.auth.expires_at !== undefined) auth = { ...auth, expires_at: body.auth.expires_at };
+        const refresh = body.auth.refresh;
+        if (refresh) {
+          if (!auth.refresh)
+            throw badRequest(
+              'auth.refresh: this credential has no refresh configuration; create a new credential with one.',
+            );
+          if (refresh.refresh_token) rotated.refresh_token = refresh.refresh_token;
+          if (refresh.token_endpoint_auth?.client_secret)
+            rotated.client_secret = refresh.token_endpoint_auth.client_secret;
+          const scope = refresh.scope === '' ? null : (refresh.scope ?? auth.refresh.scope);
+          auth = {
+            ...auth,
+            refresh: {
+              ...auth.refresh,
+              scope: scope ?? null,
+              ...(refresh.token_endpoint_auth
+                ? { token_endpoint_auth: { type: refresh.token_endpoint_auth.type } }
+                : {}),
+            },
+          };
+        }
+        if (Object.keys(rotated).length > 0) secret = rotated;
       }
     }
     const next: CredentialRecord = {

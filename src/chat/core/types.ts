@@ -46,6 +46,8 @@ export interface UsageTotals {
   cache_read_input_tokens: number;
   cache_creation_input_tokens: number;
   model_requests: number;
+  /** Sandbox seconds recorded during the turn; null when the turn recorded no sandbox time. */
+  sandbox_active_seconds: number | null;
 }
 
 /** What the agent is doing right now, for status lines ("thinking…", "running bash…"). */

@@ -40,6 +40,7 @@ export function emptyUsage(): UsageTotals {
     cache_read_input_tokens: 0,
     cache_creation_input_tokens: 0,
     model_requests: 0,
+    sandbox_active_seconds: null,
   };
 }
 
@@ -235,6 +236,13 @@ export function createSessionView(options: SessionViewOptions = {}): SessionView
         turn.usage.cache_read_input_tokens += usage.cache_read_input_tokens;
         turn.usage.cache_creation_input_tokens += usage.cache_creation_input_tokens;
         turn.usage.model_requests += 1;
+        return false;
+      }
+      case 'span.sandbox_operation': {
+        // A stint reported after the turn ended (E2B pausing when idle) is not the turn's.
+        const turn = current();
+        if (turn?.state !== 'running' || event.is_error || event.active_seconds === undefined) return false;
+        turn.usage.sandbox_active_seconds = (turn.usage.sandbox_active_seconds ?? 0) + event.active_seconds;
         return false;
       }
       case 'session.error': {

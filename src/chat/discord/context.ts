@@ -9,7 +9,10 @@ import type { DiscordConfig } from './config.js';
 import type { MessageRef } from './render.js';
 import { messageIndex } from './render.js';
 
-/** A session started from Discord: where it lives and who started it. */
+/**
+ * A session drawn in Discord: where it lives and who started it. For a session bound through
+ * the API the starter is its `threadhand.user_id` (empty when none was given: operators only).
+ */
 export interface SessionBinding {
   sessionId: string;
   channelId: string;
@@ -36,8 +39,11 @@ export interface DiscordContext {
   }): Promise<SessionBinding>;
   /** Throws (code `not_found`) when the configured agent or environment does not exist. */
   preflight(): Promise<void>;
-  /** The session bound to a channel, starting its renderer if this process is not drawing it. */
-  sessionIn(channelId: string): Promise<SessionBinding | undefined>;
+  /**
+   * The session bound to a channel (by its id, or `<guild>:<id>` as the API binds), starting
+   * its renderer if this process is not drawing it.
+   */
+  sessionIn(channelId: string, guildId?: string | null): Promise<SessionBinding | undefined>;
 }
 
 export function bindingStore(kv: KV): RecordStore<SessionBinding> {

@@ -60,7 +60,7 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
   if (message.author.bot && !ctx.config.respondToBots) return;
   const inDm = message.guildId === null;
   const mentioned = message.mentions.users.has(botId);
-  const bound = await ctx.sessionIn(message.channelId);
+  const bound = await ctx.sessionIn(message.channelId, message.guildId);
   if (!bound && !inDm && !mentioned) return;
 
   // Persisted, so a message redelivered after a restart is not answered twice.
@@ -161,7 +161,9 @@ export async function handleReaction(
   if (!action) return;
   const message = reaction.message;
   const ref = await ctx.messages.get(message.id);
-  const binding = ref ? await ctx.bindings.get(ref.sessionId) : await ctx.sessionIn(message.channelId);
+  const binding = ref
+    ? await ctx.bindings.get(ref.sessionId)
+    : await ctx.sessionIn(message.channelId, message.guildId);
   if (!binding) return;
   const member = message.guild?.members.cache.get(user.id);
   const actor: Actor = { userId: user.id, roleIds: roleIdsOf(member) };

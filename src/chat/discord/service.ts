@@ -14,7 +14,7 @@ import {
 } from 'discord.js';
 import { modelId } from '../../config/schema.js';
 import type { Logger } from '../../logging.js';
-import type { Runtime, Service } from '../../runtime/types.js';
+import type { BindingWatch, Runtime, Service } from '../../runtime/types.js';
 import type { KV } from '../../store/types.js';
 import { createChannelScheduler, createDeduper } from '../core/index.js';
 import { DiscordConfig, type DiscordConfigInput } from './config.js';
@@ -44,6 +44,8 @@ export interface DiscordServiceOptions {
   config?: DiscordConfigInput;
   /** Extra REST options (tests pass `{ retries: 0 }`). */
   rest?: Partial<Pick<RESTOptions, 'retries' | 'timeout'>>;
+  /** How often the gateway holder looks for threads bound through the API by other processes (default 1 s). */
+  bindingPollMs?: number;
 }
 
 export interface DiscordService extends Service {
@@ -65,6 +67,7 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
   });
   let client: Client | null = null;
   let ready = false;
+  let bindingWatch: BindingWatch | null = null;
 
   const io: DiscordIO = {
     async post(channelId, body) {
@@ -117,6 +120,34 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
   async function markActive(sessionId: string): Promise<void> {
     const active = ((await kv.get(ACTIVE_KEY)) as string[] | undefined) ?? [];
     if (!active.includes(sessionId)) await kv.set(ACTIVE_KEY, [...active, sessionId]);
+  }
+
+  /**
+   * Draws a session bound to a thread from outside (the API: `<guild>:<thread>` or a bare
+   * thread id) as if it had started here. Its starter is the binding's `threadhand.user_id`.
+   */
+  async function adopt(sessionId: string, thread: string): Promise<SessionBinding | undefined> {
+    const session = await runtime.stores.log.getSession(sessionId);
+    if (!session) return undefined;
+    const match = /^([^:]+):([^:]+)$/.exec(thread);
+    const channelId = match ? (match[2] as string) : thread;
+    // Already drawn (started here, or taken before): it stays in that thread.
+    const existing = await bindings.get(sessionId);
+    if (existing) {
+      await draw(existing);
+      return existing;
+    }
+    const binding: SessionBinding = {
+      sessionId,
+      channelId,
+      guildId: match ? (match[1] as string) : (session.metadata['discord.guild'] ?? null),
+      starterId: session.metadata['discord.starter'] ?? '',
+    };
+    await bindings.set(sessionId, binding);
+    await markActive(sessionId);
+    await draw(binding);
+    logger.info({ sessionId, thread: channelId }, 'discord thread bound to a session');
+    return binding;
   }
 
   const ctx: Omit<DiscordContext, 'client'> = {
@@ -172,12 +203,23 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
         );
       }
     },
-    async sessionIn(channelId) {
-      const sessionId = await runtime.sessionForThread({ platform: 'discord', thread: channelId });
+    async sessionIn(channelId, guildId) {
+      const cached = client?.channels.cache.get(channelId);
+      const guild = guildId ?? (cached && 'guildId' in cached ? cached.guildId : null);
+      let thread = channelId;
+      let sessionId = await runtime.sessionForThread({ platform: 'discord', thread });
+      if (!sessionId && guild) {
+        thread = `${guild}:${channelId}`;
+        sessionId = await runtime.sessionForThread({ platform: 'discord', thread });
+      }
       if (!sessionId) return undefined;
       const binding = await bindings.get(sessionId);
-      if (binding) await draw(binding);
-      return binding;
+      if (binding) {
+        await draw(binding);
+        return binding;
+      }
+      // Bound through the API and not drawn yet (its announcement is on its way): take it now.
+      return adopt(sessionId, thread);
     },
   };
 
@@ -249,10 +291,21 @@ export function createDiscordService(options: DiscordServiceOptions): DiscordSer
       await draw(binding);
     }
     if (keep.length !== active.length) await kv.set(ACTIVE_KEY, keep);
+    // Threads bound through the API (maybe in another process) are drawn by the gateway holder.
+    bindingWatch = runtime.watchBindings(
+      'discord',
+      async (announced) => {
+        await adopt(announced.sessionId, announced.thread);
+        return true;
+      },
+      options.bindingPollMs ? { pollMs: options.bindingPollMs } : {},
+    );
   }
 
   async function disconnect(): Promise<void> {
     ready = false;
+    bindingWatch?.stop();
+    bindingWatch = null;
     await Promise.all([...renderers.values()].map((r) => r.stop()));
     renderers.clear();
     await client?.destroy();

@@ -77,9 +77,14 @@ export function createHandlers(ctx: HandlerContext) {
         why: 'You are not on this workspace’s Threadhand allowlist, so you cannot approve tool calls.',
       };
     }
+    // `slack_user` is who started it here, or the `threadhand.user_id` of an API binding.
     const starter = session.metadata.slack_user;
     if (user === starter || policy.approvers.has(user)) return { ok: true, why: '' };
-    const who = starter ? `<@${starter}> (who started it)` : 'the person who started it';
+    const who = starter
+      ? `<@${starter}> (who started it)`
+      : session.metadata['threadhand.slack_thread']
+        ? 'the user named when it was bound through the API'
+        : 'the person who started it';
     return {
       ok: false,
       why: `Only ${who} or a configured approver can ${approving ? 'approve or deny tool calls' : 'stop'} in this session.`,
@@ -238,9 +243,45 @@ export function createHandlers(ctx: HandlerContext) {
     );
   };
 
+  /**
+   * Draws a session bound to a thread from outside (through the API) as if it had started
+   * here: renderer, the channel's `/threadhand list`, the thread link. True once handled.
+   */
+  const adopt = async (binding: { sessionId: string; thread: string }): Promise<boolean> => {
+    const { sessionId } = binding;
+    const session = await runtime.stores.log.getSession(sessionId);
+    if (!session) return true;
+    const match = /^([^:]+):([^:]+):(.+)$/.exec(binding.thread);
+    const target: ThreadTarget | undefined = match
+      ? {
+          sessionId,
+          team: match[1] as string,
+          channel: match[2] as string,
+          threadTs: match[3] as string,
+          recipientUserId: session.metadata.slack_user,
+        }
+      : await targetFor(sessionId);
+    if (!target) {
+      logger.warn({ sessionId, thread: binding.thread }, 'slack binding names no thread; not drawn');
+      return true;
+    }
+    const list = (await channelSessions.get(target.channel)) ?? [];
+    if (!list.includes(sessionId))
+      await channelSessions.set(target.channel, [sessionId, ...list].slice(0, 20));
+    ctx.render(target);
+    logger.info(
+      { sessionId, channel: target.channel, threadTs: target.threadTs },
+      'slack thread bound to a session',
+    );
+    if (!session.metadata['threadhand.thread_url'])
+      void recordThreadUrl(sessionId, target.channel, target.threadTs);
+    return true;
+  };
+
   return {
     remember,
     targetFor,
+    adopt,
 
     async message(msg: SlackMessage, eventId: string | undefined, isMention: boolean): Promise<void> {
       if (msg.bot_id || !msg.user || msg.user === ctx.bot.userId) return;

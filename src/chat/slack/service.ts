@@ -7,7 +7,7 @@
 import { App, type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import type { Hono } from 'hono';
 import type { Logger } from '../../logging.js';
-import type { Runtime, Service } from '../../runtime/types.js';
+import type { BindingWatch, Runtime, Service } from '../../runtime/types.js';
 import { createDeduper, createRecordStore } from '../core/records.js';
 import { createSlackApi, type SlackApi, webClientOptions } from './api.js';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_STOP } from './blocks.js';
@@ -29,6 +29,8 @@ export interface SlackServiceOptions {
   app?: Hono;
   /** Channels (agent/environment, approvers, allowlist), reactions, render tuning. */
   config?: SlackConfigInput;
+  /** How often to look for threads bound through the API by other processes (default 1 s). */
+  bindingPollMs?: number;
 }
 
 export interface SlackService extends Service {
@@ -89,6 +91,7 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
   const messagesStore = createRecordStore<{ sessionId: string; toolUseId?: string }>(kv, 'slack:msg');
   let bolt: App | null = null;
   let handlers: SlackHandlers | null = null;
+  let bindingWatch: BindingWatch | null = null;
   let ready: string | null = 'slack: not started';
 
   const modelFor = async (sessionId: string) => {
@@ -219,11 +222,19 @@ export function createSlackService(options: SlackServiceOptions): SlackService {
       await bolt.start();
       // Threads that were being drawn when the process stopped continue where they were.
       for (const target of Object.values((await active.get('all')) ?? {})) render(target);
+      // Sessions bound to a Slack thread elsewhere (the API, maybe in another process) are drawn
+      // here too: the runtime announces them through the shared store.
+      const h = handlers;
+      bindingWatch = runtime.watchBindings('slack', (binding) => h.adopt(binding), {
+        ...(options.bindingPollMs ? { pollMs: options.bindingPollMs } : {}),
+      });
       ready = null;
       logger.info({ mode: options.appToken ? 'socket' : 'http', team: bot.team }, 'slack front door started');
     },
     async stop() {
       ready = 'slack: stopped';
+      bindingWatch?.stop();
+      bindingWatch = null;
       await Promise.all([...renderers.values()].map((r) => r.stop()));
       renderers.clear();
       await bolt?.stop();

@@ -244,6 +244,9 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       } catch (error) {
         throw translateError(error, blocks.filter(Boolean));
       }
+      // An aborted stream can end quietly instead of throwing: it is still an abort, not an answer.
+      if (callbacks.signal?.aborted && stopReason === null)
+        throw new ModelError('aborted', 'aborted', undefined, undefined, blocks.filter(Boolean));
       return { content: blocks.filter(Boolean), stop_reason: stopReason, usage };
     },
   };

@@ -233,6 +233,8 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
 
   const provider: SandboxProvider = {
     name: 'local',
+    // Nothing runs between execs, so there are no stints to report: each run records its own.
+    activeTimeRecordedBy: 'harness',
 
     get(sessionId, environment) {
       if (closed)

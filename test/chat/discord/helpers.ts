@@ -41,10 +41,13 @@ export async function startDiscordStack(
     agents?: AgentConfigInput[];
     config?: DiscordConfigInput;
     fake?: FakeDiscordOptions;
+    /** Also serve HTTP (the API under `/v1`): `t.th.http.url`. */
+    http?: { host?: string; port?: number };
   } = {},
 ): Promise<DiscordStack> {
   const t = await startTestThreadhand({
     script: options.script ?? [],
+    ...(options.http ? { http: options.http } : {}),
     ...(options.extraTools ? { extraTools: options.extraTools } : {}),
     ...(options.agents ? { agents: options.agents } : {}),
   });
