@@ -243,9 +243,14 @@ export function createRun(options: RunOptions) {
   /** Handles open tool calls; returns the ids still waiting for the user. */
   const settleToolCalls = async (): Promise<string[]> => {
     const waiting: string[] = [];
-    const open = openToolUses(events);
+    const handled = new Set<string>();
     const lastUserMessage = events.findLastIndex((e) => e.type === 'user.message');
-    for (const o of open) {
+    // The open calls are read again after each one is settled: a confirmation for a later call
+    // may have arrived while an earlier one ran.
+    for (;;) {
+      const o = openToolUses(events).find((x) => !handled.has(x.use.id));
+      if (!o) break;
+      handled.add(o.use.id);
       if (signal.aborted) return waiting;
       const use = o.use;
       // The user "moved on" when they wrote a new message after we went idle waiting for them

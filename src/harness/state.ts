@@ -73,7 +73,11 @@ export function openToolUses(events: SessionEvent[]): OpenToolUse[] {
 }
 
 export interface WakeAssessment {
-  /** Some input (message, confirmation, custom result) arrived after the last idle. */
+  /**
+   * Some input (message, confirmation, custom result) arrived after the last idle, or a
+   * confirmation no run has acted on yet (it can land just before the idle of a run that was
+   * busy with another call).
+   */
   newInput: boolean;
   /** The last run started and never reached idle (crash, kill -9, lost lease). */
   crashedRun: boolean;
@@ -93,5 +97,7 @@ export function assess(events: SessionEvent[]): WakeAssessment {
       break;
     }
   }
+  if (!newInput && !terminated)
+    newInput = openToolUses(events).some((o) => o.confirmation && !o.confirmationStale);
   return { newInput, crashedRun: lastRunning > lastIdle, terminated };
 }

@@ -1,20 +1,29 @@
 /**
- * The web console in headless Chromium: start a session and watch the answer stream, see API
- * sessions appear live in the list, sign in with an API key, phone-width layout.
+ * The web console in headless Chromium against a running `threadhand start`: start a session
+ * and watch the answer stream, see API sessions appear live in the list, sign in with an API
+ * key, phone-width layout.
  */
-import Anthropic from '@anthropic-ai/sdk';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { text, until } from '../helpers/threadhand.js';
-import { buildConsole, type ConsoleHarness, launchBrowser, openPage, shot, startConsole } from './helpers.js';
+import { until } from '../helpers/threadhand.js';
+import {
+  assertBuilt,
+  type ConsoleHarness,
+  launchBrowser,
+  openPage,
+  overflowX,
+  shot,
+  startConsole,
+  startSession,
+} from './helpers.js';
 
-let assetsDir: string;
 let browser: Browser;
 let h: ConsoleHarness | undefined;
 
 beforeAll(async () => {
-  [assetsDir, browser] = await Promise.all([buildConsole(), launchBrowser()]);
-}, 120_000);
+  assertBuilt();
+  browser = await launchBrowser();
+}, 60_000);
 afterAll(async () => {
   await browser?.close();
 });
@@ -28,7 +37,6 @@ describe('web console', { timeout: 60_000 }, () => {
     const answer =
       'Here is **the plan**:\n\n1. Read the code\n2. Fix the bug\n\n```js\nconst fixed = true; // done\n```\n';
     h = await startConsole({
-      assetsDir,
       script: [
         {
           content: [{ type: 'text', text: answer }],
@@ -61,30 +69,28 @@ describe('web console', { timeout: 60_000 }, () => {
     expect(await page.locator('.msg-user').innerText()).toContain('Fix the failing build');
 
     const sessionId = decodeURIComponent(page.url().split('/sessions/')[1] ?? '');
-    const stored = await h.t.th.stores.log.getSession(sessionId);
-    expect(stored?.metadata['threadhand.platform']).toBe('web');
-    expect(h.t.fake.requests[0]?.body.messages[0].content).toEqual(
+    const stored = await h.client.beta.sessions.retrieve(sessionId);
+    expect(stored.metadata['threadhand.platform']).toBe('web');
+    expect(h.fake.requests[0]?.body.messages[0].content).toEqual(
       expect.arrayContaining([expect.objectContaining({ text: 'Fix the failing build' })]),
     );
     await shot(page, 'session-view-desktop');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, 'session-view-phone');
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await overflowX(page)).toBeLessThanOrEqual(0);
     await context.close();
   });
 
   it('shows a session started through the API in the list without a reload', async () => {
     h = await startConsole({
-      assetsDir,
       script: [{ content: [{ type: 'text', text: 'Done from the API.' }] }],
     });
     const { page, context } = await openPage(browser, h.url);
     await page.goto('/');
     await page.getByText('No sessions yet').waitFor();
 
-    const client = new Anthropic({ baseURL: h.url, apiKey: 'unused', maxRetries: 0 });
+    const client = h.client;
     const session = await client.beta.sessions.create({
       agent: 'helper',
       environment_id: 'default',
@@ -123,7 +129,6 @@ describe('web console', { timeout: 60_000 }, () => {
 
   it('shows a retried model error, collapsed thinking, and the same timeline after a reload', async () => {
     h = await startConsole({
-      assetsDir,
       script: [
         { error: { status: 529, type: 'overloaded_error', message: 'Overloaded', retryAfterMs: 10 } },
         {
@@ -135,13 +140,18 @@ describe('web console', { timeout: 60_000 }, () => {
       ],
     });
     const { page, context } = await openPage(browser, h.url);
-    const session = await h.t.th.runtime.createSession({
-      agent: 'helper',
-      title: 'haiku',
-      initialEvents: [text('write a haiku')],
-    });
-    await h.t.th.runtime.waitForIdle(session.id, { timeoutMs: 10_000 });
-    await page.goto(`/#/sessions/${session.id}`);
+    const sessionId = await startSession(h, { title: 'haiku', prompt: 'write a haiku' });
+    // The page opens on finished history, not on a live stream.
+    const client = h.client;
+    const harness = h;
+    await until(
+      async () =>
+        (await client.beta.sessions.retrieve(sessionId)).status === 'idle' &&
+        (await harness.events(sessionId)).some((e) => e.type === 'agent.message'),
+      10_000,
+      'the haiku session to finish',
+    );
+    await page.goto(`/#/sessions/${sessionId}`);
     await page.getByText('Autumn moonlight').waitFor();
     await page.locator('.mark.error', { hasText: /overloaded.*retrying/i }).waitFor();
     const thinking = page.locator('.thinking details');
@@ -162,7 +172,7 @@ describe('web console', { timeout: 60_000 }, () => {
   });
 
   it('asks for an API key when the server has keys, keeps it for the tab, and refuses a wrong one', async () => {
-    h = await startConsole({ assetsDir, apiKeys: ['th-web-key-1'] });
+    h = await startConsole({ apiKeys: ['th-web-key-1'] });
     const { page, context } = await openPage(browser, h.url);
     await page.goto('/');
     await page.getByLabel('API key').fill('wrong-key');
