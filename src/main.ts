@@ -284,6 +284,7 @@ export async function createThreadhand(options: ThreadhandOptions = {}): Promise
       signal: apiShutdown.signal,
       prices,
       vaults,
+      allowFileRepositories: env.THREADHAND_GIT_FILE_URLS === 'true',
     });
     if (options.http !== false && options.webConsole !== false)
       mountWebConsole(app, { logger, ...options.webConsole });

@@ -25,6 +25,8 @@ export interface ApiDeps {
   sessionResources: SessionResourceStore;
   /** Largest accepted file upload, in bytes. */
   maxFileBytes: number;
+  /** Session repositories may use file:// URLs (host repositories; THREADHAND_GIT_FILE_URLS). */
+  allowFileRepositories: boolean;
 }
 
 export const nowIso = () => new Date().toISOString();

@@ -50,6 +50,8 @@ export interface ApiRoutesOptions {
   maxBodyBytes?: number;
   /** Largest accepted file upload (`POST /v1/files`). Default 16 MiB. */
   maxFileBytes?: number;
+  /** Allow file:// repository resources (cloned from the host's disk). Default false. */
+  allowFileRepositories?: boolean;
 }
 
 export type ApiRoutes = Hono & {
@@ -70,6 +72,7 @@ export function createApiRoutes(options: ApiRoutesOptions): ApiRoutes {
     files: createFileStore(options.stores.resources),
     sessionResources: createSessionResourceStore(options.stores.resources),
     maxFileBytes: options.maxFileBytes ?? 16 * 1024 * 1024,
+    allowFileRepositories: options.allowFileRepositories ?? false,
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const streams: StreamCounter = { open: 0 };

@@ -53,15 +53,21 @@ export interface PreparedResource {
 /** The git transports Threadhand clones over (self-hosted: any server the host can reach). */
 const CLONE_PROTOCOLS = new Set(['https:', 'http:', 'file:']);
 
-function checkRepositoryUrl(url: string, field: string): void {
+function checkRepositoryUrl(url: string, field: string, allowFile: boolean): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw badRequest(`${field}: not a URL; use an https://, http:// or file:// git URL`);
+    throw badRequest(`${field}: not a URL; use an https:// or http:// git URL`);
   }
   if (!CLONE_PROTOCOLS.has(parsed.protocol))
-    throw badRequest(`${field}: ${parsed.protocol} URLs are not supported; use https://, http:// or file://`);
+    throw badRequest(`${field}: ${parsed.protocol} URLs are not supported; use https:// or http://`);
+  // Repositories are cloned on the host: a file:// URL would hand a host repository to the
+  // sandbox, which otherwise never sees the host's files. Only the operator can allow that.
+  if (parsed.protocol === 'file:' && !allowFile)
+    throw badRequest(
+      `${field}: file:// repositories are off; the operator can allow them with THREADHAND_GIT_FILE_URLS=true`,
+    );
   // Credentials in the URL would land in the clone's .git/config and in every response.
   if (parsed.username || parsed.password)
     throw badRequest(`${field}: do not put credentials in the URL; pass the token as authorization_token`);
@@ -72,7 +78,7 @@ function checkRepositoryUrl(url: string, field: string): void {
  * session's other resources, and builds the stored resource.
  */
 export async function prepareResource(
-  deps: Pick<ApiDeps, 'files'>,
+  deps: Pick<ApiDeps, 'files' | 'allowFileRepositories'>,
   raw: unknown,
   prefix: (string | number)[],
   taken: readonly SessionResource[],
@@ -88,7 +94,7 @@ export async function prepareResource(
       throw badRequest(`${at('file_id')}: no file ${params.file_id}; upload it with POST /v1/files first`);
     requested = params.mount_path ?? defaultFileMountPath(file.filename);
   } else {
-    checkRepositoryUrl(params.url, at('url'));
+    checkRepositoryUrl(params.url, at('url'), deps.allowFileRepositories);
     requested = params.mount_path ?? defaultRepositoryMountPath(params.url);
   }
   const mount = resolveMountPath(requested);

@@ -29,6 +29,9 @@ export const EnvSchema = z.object({
       .min(0, 'THREADHAND_PORT must be a port number between 0 and 65535, e.g. 4040')
       .max(65535, 'THREADHAND_PORT must be a port number between 0 and 65535, e.g. 4040'),
   ).transform((v) => v ?? 4040),
+  THREADHAND_GIT_FILE_URLS: opt(
+    z.enum(['true', 'false'], { error: 'THREADHAND_GIT_FILE_URLS must be true or false' }),
+  ),
   THREADHAND_WORKER_PORT: opt(
     z.coerce
       .number({ error: 'THREADHAND_WORKER_PORT must be a port number between 0 and 65535, e.g. 9464' })

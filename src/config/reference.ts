@@ -60,6 +60,12 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
     description: 'Port of the HTTP listener (0 picks a free one).',
     example: '4040',
   },
+  THREADHAND_GIT_FILE_URLS: {
+    group: 'Server',
+    description:
+      "Allow `github_repository` session resources with file:// URLs (cloned from this host's disk into the sandbox). Off by default: the sandbox never sees host files otherwise.",
+    example: 'true',
+  },
   THREADHAND_WORKER_PORT: {
     group: 'Server',
     description:

@@ -96,6 +96,7 @@ beforeAll(async () => {
       logger,
       apiKeys: [API_KEY],
       maxFileBytes: MAX_FILE_BYTES,
+      allowFileRepositories: true,
     }),
   );
   server = await startHttpServer(app, { host: '127.0.0.1', port: 0, apiKeys: [API_KEY] });
@@ -357,6 +358,37 @@ describe('github_repository resources', () => {
     const outputs = await toolOutputs(session.id, 2);
     expect(outputs[1]).toContain('tools v2 on main');
     expect(responses.join('\n')).not.toContain(GIT_TOKEN);
+  });
+
+  it('refuses file:// repositories unless the operator allowed them', async () => {
+    const app = createHttpApp();
+    app.route(
+      '/v1',
+      createApiRoutes({
+        runtime: t.th.runtime,
+        catalog: t.th.catalog,
+        stores: t.th.stores,
+        logger: t.th.logger,
+        apiKeys: [API_KEY],
+      }),
+    );
+    const res = await app.request('/v1/sessions', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': API_KEY,
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify({
+        agent: 'coder',
+        environment_id: 'default',
+        resources: [{ type: 'github_repository', url: `file://${git.root}/tools.git` }],
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain(
+      'resources.0.url: file:// repositories are off; the operator can allow them with THREADHAND_GIT_FILE_URLS=true',
+    );
   });
 
   it('checks out a commit from a file:// URL and refuses other URL schemes and credentials in the URL', async () => {
