@@ -30,7 +30,14 @@ export function customTools(agent: AgentConfig): Tool[] {
 
 export function createToolsetFactory(sources: ToolSource[]): (ctx: SessionContext) => Promise<Toolset> {
   return async (ctx) => {
-    const parts = await Promise.all(sources.map((source) => source(ctx)));
+    const settled = await Promise.allSettled(sources.map((source) => source(ctx)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // Release what the other sources opened for this run (MCP holds its connections).
+      await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.close?.() : undefined)));
+      throw failed.reason;
+    }
+    const parts = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const byName = new Map<string, Tool>();
     for (const tool of [...parts.flatMap((p) => p.tools), ...customTools(ctx.agent)]) {
       if (!byName.has(tool.name)) byName.set(tool.name, tool);
