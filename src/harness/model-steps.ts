@@ -111,15 +111,6 @@ export function createModelSteps(deps: ModelStepsDeps) {
             onText: delta('agent.message'),
             onThinking: delta('agent.thinking'),
           });
-          // The SDK ends an aborted stream quietly: an answer cut off by the budget has no stop reason.
-          if (response.stop_reason === null && budget.signal.aborted && !signal.aborted)
-            throw new ModelError(
-              'aborted',
-              'stopped by the wall-time budget',
-              undefined,
-              undefined,
-              response.content,
-            );
           await append([
             ...toolEvents(response, toolset()),
             {
