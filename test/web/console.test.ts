@@ -3,13 +3,11 @@
  * and watch the answer stream, see API sessions appear live in the list, sign in with an API
  * key, phone-width layout.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/threadhand.js';
 import {
-  assertBuilt,
+  browserPerFile,
   type ConsoleHarness,
-  launchBrowser,
   openPage,
   overflowX,
   shot,
@@ -17,20 +15,8 @@ import {
   startSession,
 } from './helpers.js';
 
-let browser: Browser;
+const browser = browserPerFile();
 let h: ConsoleHarness | undefined;
-
-beforeAll(async () => {
-  assertBuilt();
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 describe('web console', { timeout: 60_000 }, () => {
   it('starts a session from the console and shows the answer as it streams', async () => {
@@ -46,7 +32,7 @@ describe('web console', { timeout: 60_000 }, () => {
         },
       ],
     });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     await page.goto('/');
     await page.getByRole('note').filter({ hasText: 'No API key is configured' }).waitFor();
     await page.getByRole('link', { name: 'New session' }).first().click();
@@ -86,7 +72,7 @@ describe('web console', { timeout: 60_000 }, () => {
     h = await startConsole({
       script: [{ content: [{ type: 'text', text: 'Done from the API.' }] }],
     });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     await page.goto('/');
     await page.getByText('No sessions yet').waitFor();
 
@@ -139,7 +125,7 @@ describe('web console', { timeout: 60_000 }, () => {
         },
       ],
     });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     const sessionId = await startSession(h, { title: 'haiku', prompt: 'write a haiku' });
     // The page opens on finished history, not on a live stream.
     const client = h.client;
@@ -173,7 +159,7 @@ describe('web console', { timeout: 60_000 }, () => {
 
   it('asks for an API key when the server has keys, keeps it for the tab, and refuses a wrong one', async () => {
     h = await startConsole({ apiKeys: ['th-web-key-1'] });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     await page.goto('/');
     await page.getByLabel('API key').fill('wrong-key');
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -6,13 +6,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { FakeTurn } from '../fakes/anthropic/server.js';
 import {
-  assertBuilt,
+  browserPerFile,
   type ConsoleHarness,
-  launchBrowser,
   openPage,
   overflowX,
   shot,
@@ -20,20 +19,8 @@ import {
   startSession,
 } from './helpers.js';
 
-let browser: Browser;
+const browser = browserPerFile();
 let h: ConsoleHarness | undefined;
-
-beforeAll(async () => {
-  assertBuilt();
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 /** A promise the test resolves when it is ready (the page is watching). */
 function latch() {
@@ -75,7 +62,7 @@ describe('web console session controls', { timeout: 60_000 }, () => {
           : { content: [{ type: 'text', text: 'Counted to five.' }] };
       },
     });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     const sessionId = await openSession(page, 'count to five');
     watching.open();
 
@@ -132,7 +119,7 @@ describe('web console session controls', { timeout: 60_000 }, () => {
         );
       },
     });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     const sessionId = await openSession(page, 'do the thing');
     watching.open();
     await page.locator('.tool-card .tool-output', { hasText: 'waiting for the gate' }).waitFor();
@@ -175,7 +162,7 @@ describe('web console session controls', { timeout: 60_000 }, () => {
         { content: [{ type: 'text', text: 'Staging is deployed; prod was skipped.' }] },
       ],
     });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     const sessionId = await openSession(page, 'deploy everywhere', 'guarded');
     const staging = page.locator('.tool-card', { hasText: 'staging' });
     const prod = page.locator('.tool-card', { hasText: 'prod' });
@@ -236,7 +223,7 @@ describe('web console session controls', { timeout: 60_000 }, () => {
         { content: [{ type: 'text', text: 'Staging is deployed; prod was skipped.' }] },
       ],
     });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     const sessionId = await openSession(page, 'deploy everywhere', 'guarded');
     const staging = page.locator('.tool-card', { hasText: 'staging' });
     const prod = page.locator('.tool-card', { hasText: 'prod' });
@@ -264,7 +251,7 @@ describe('web console session controls', { timeout: 60_000 }, () => {
         return { content: [{ type: 'text', text: `${words} END` }], chunkSize: 4, chunkDelayMs: 25 };
       },
     });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     const sessionId = await openSession(page, 'say many words', 'helper');
     watching.open();
     await page.locator('.msg-agent[data-live="true"]').getByText(/w1\b/).waitFor();

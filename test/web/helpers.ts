@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { SessionEvent } from '../../src/events/schema.js';
 import { type FakeAnthropic, type FakeScript, startFakeAnthropic } from '../fakes/anthropic/server.js';
 import { TEST_API_KEY } from '../helpers/threadhand.js';
@@ -137,6 +138,31 @@ export interface ConsoleHarness {
 }
 
 /** Starts `node bin/threadhand.js start` on a free port and waits for `/readyz`. */
+/** Consoles started in the current test, stopped by `browserPerFile`'s afterEach. */
+const running = new Set<() => Promise<void>>();
+
+/**
+ * One headless Chromium for the test file (launched before all tests, closed after them), and
+ * every console a test started stopped after that test. Returns the browser.
+ */
+export function browserPerFile(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    assertBuilt();
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const stop of [...running]) await stop();
+  });
+  return () => {
+    if (!browser) throw new Error('the browser is not launched (browserPerFile registers beforeAll)');
+    return browser;
+  };
+}
+
 export async function startConsole(
   options: { script?: FakeScript; apiKeys?: string[] } = {},
 ): Promise<ConsoleHarness> {
@@ -214,6 +240,11 @@ export async function startConsole(
     }
     relay = await startRelay(Number(new URL(apiUrl).port));
     const client = new Anthropic({ baseURL: apiUrl, apiKey: apiKeys[0] ?? 'unused', maxRetries: 0 });
+    const stop = async () => {
+      running.delete(stop);
+      await close();
+    };
+    running.add(stop);
     return {
       url: relay.url,
       apiUrl,
@@ -227,7 +258,7 @@ export async function startConsole(
         return out;
       },
       dropConnections: () => relay?.drop(),
-      close,
+      close: stop,
     };
   } catch (error) {
     await close();

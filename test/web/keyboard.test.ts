@@ -3,13 +3,12 @@
  * (composer, Enter to send, Interrupt, Approve and Deny, each with its accessible name), and the
  * sessions list at phone width without sideways scrolling.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/threadhand.js';
 import {
-  assertBuilt,
+  browserPerFile,
   type ConsoleHarness,
-  launchBrowser,
   openPage,
   overflowX,
   shot,
@@ -17,20 +16,8 @@ import {
   startSession,
 } from './helpers.js';
 
-let browser: Browser;
+const browser = browserPerFile();
 let h: ConsoleHarness | undefined;
-
-beforeAll(async () => {
-  assertBuilt();
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 const isFocused = (target: Locator) => target.evaluate((el) => el === el.ownerDocument.activeElement);
 
@@ -80,7 +67,7 @@ describe('web console accessibility', { timeout: 60_000 }, () => {
     });
     const harness = h;
     const sessionId = await startSession(h, { agent: 'guarded', title: 'keyboard only', prompt: 'hello' });
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     await page.goto(`/#/sessions/${sessionId}`);
     await page.getByText('Hello! What next?').waitFor();
     const status = page.getByTestId('session-status');
@@ -165,7 +152,7 @@ describe('web console accessibility', { timeout: 60_000 }, () => {
     });
     await h.client.beta.sessions.create({ agent: 'guarded', environment_id: 'default' });
 
-    const { page, context } = await openPage(browser, h.url, { width: 390, height: 844 });
+    const { page, context } = await openPage(browser(), h.url, { width: 390, height: 844 });
     await page.goto('/');
     const rows = page.locator('.session-row');
     await expect.poll(() => rows.count()).toBe(3);

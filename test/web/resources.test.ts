@@ -3,24 +3,11 @@
  * resources created through the official SDK against a running `threadhand start`.
  */
 import { randomBytes } from 'node:crypto';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, type ConsoleHarness, launchBrowser, openPage, shot, startConsole } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { browserPerFile, type ConsoleHarness, openPage, shot, startConsole } from './helpers.js';
 
-let browser: Browser;
+const browser = browserPerFile();
 let h: ConsoleHarness | undefined;
-
-beforeAll(async () => {
-  assertBuilt();
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 describe('web console resource views', { timeout: 60_000 }, () => {
   it('shows environments, an API-created agent, and a vault credential by name but never its secret', async () => {
@@ -58,7 +45,7 @@ describe('web console resource views', { timeout: 60_000 }, () => {
       },
     });
 
-    const { page, context } = await openPage(browser, h.url);
+    const { page, context } = await openPage(browser(), h.url);
     const responses: Array<Promise<{ url: string; body: string }>> = [];
     page.on('response', (response) =>
       responses.push(
